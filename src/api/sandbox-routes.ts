@@ -1,0 +1,91 @@
+/**
+ * /api/simulate — the sandbox: the real decision code, nothing stored or sent.
+ * /api/customers/:id — mark 测试账号 so draft rules can be tried on them before going live.
+ */
+import type { FastifyInstance } from 'fastify';
+import { simulate, SimulateError, type SimulateInput } from '../pipeline/simulate.js';
+import { replyItemSchema } from '../rules/rule-schema.js';
+import type { Services } from '../services.js';
+import { ApiError } from './http-errors.js';
+
+const traceSchema = {
+  type: 'object',
+  properties: {
+    normalized_text: { type: 'string' },
+    at: { type: 'string' },
+    test_account: { type: 'boolean' },
+    matched: {
+      type: 'array',
+      items: { type: 'object', properties: { rule_id: { type: 'integer' }, name: { type: 'string' }, keyword: { type: ['string', 'null'] }, kind: { type: 'string' } } },
+    },
+    replies: { type: 'array', items: { type: 'object', properties: { rule_id: { type: 'integer' }, reply: replyItemSchema } } },
+    skipped: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { rule: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } }, reason: { type: 'string' }, detail: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  app.post<{ Body: SimulateInput }>(
+    '/api/simulate',
+    {
+      schema: {
+        tags: ['sandbox'],
+        summary: 'Run the decision for a message without sending: matched rules, replies, skipped rules with reasons',
+        body: {
+          type: 'object',
+          required: ['text'],
+          additionalProperties: false,
+          properties: {
+            text: { type: 'string', maxLength: 4096 },
+            external_userid: { type: 'string', minLength: 1, maxLength: 128 },
+            test_account: { type: 'boolean' },
+            at: { type: 'string', description: 'simulated time, ISO 8601, e.g. 2026-11-25T23:30:00+08:00' },
+            event: { type: 'string', enum: ['enter_session'] },
+          },
+        },
+        response: { 200: traceSchema },
+      },
+    },
+    async (req) => {
+      try {
+        return await simulate(s.store.db, s.rules, req.body);
+      } catch (err) {
+        if (err instanceof SimulateError) throw new ApiError(400, err.message, [{ field: 'at', message: err.message }]);
+        throw err;
+      }
+    },
+  );
+
+  app.put<{ Params: { external_userid: string }; Body: { test_account?: boolean; name?: string | null } }>(
+    '/api/customers/:external_userid',
+    {
+      schema: {
+        tags: ['customers'],
+        summary: 'Set a customer as 测试账号 (draft rules fire for them) or name them',
+        params: { type: 'object', properties: { external_userid: { type: 'string', minLength: 1, maxLength: 128 } } },
+        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { test_account: { type: 'boolean' }, name: { type: ['string', 'null'], maxLength: 100 } } },
+      },
+    },
+    async (req) => {
+      const now = Date.now();
+      const id = req.params.external_userid;
+      const set = {
+        ...(req.body.test_account !== undefined ? { test_account: req.body.test_account ? 1 : 0 } : {}),
+        ...(req.body.name !== undefined ? { name: req.body.name } : {}),
+        updated_at: now,
+      };
+      await s.store.db
+        .insertInto('customers')
+        .values({ external_userid: id, test_account: req.body.test_account ? 1 : 0, name: req.body.name ?? null, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('external_userid').doUpdateSet(set))
+        .execute();
+      const row = await s.store.db.selectFrom('customers').selectAll().where('external_userid', '=', id).executeTakeFirstOrThrow();
+      return { external_userid: row.external_userid, test_account: !!row.test_account, name: row.name };
+    },
+  );
+}

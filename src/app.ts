@@ -1,0 +1,204 @@
+/**
+ * Assembles one WeReply instance: store, WeCom client, pipeline workers and the HTTP server.
+ * `npm start` (cli/start.ts) and the tests both build it here.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import pino, { type Logger } from 'pino';
+import { requireAdminToken } from './api/auth.js';
+import { installErrorHandler } from './api/http-errors.js';
+import { materialsRoutes } from './api/materials-routes.js';
+import { rulesRoutes } from './api/rules-routes.js';
+import { sandboxRoutes } from './api/sandbox-routes.js';
+import { healthRoutes, statusRoutes } from './api/status-routes.js';
+import { WeComClient } from './channels/wecom-kf/api-client.js';
+import { kfCallbackRoutes } from './channels/wecom-kf/callback-route.js';
+import { createCallbackCrypto } from './channels/wecom-kf/crypto.js';
+import { CHANNEL as KF_CHANNEL } from './channels/wecom-kf/messages.js';
+import { KfSender } from './channels/wecom-kf/sender.js';
+import { KF_SYNC_JOB, makeKfSyncHandler } from './channels/wecom-kf/sync.js';
+import type { Config } from './config.js';
+import { JobQueue } from './jobs/job-queue.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { OutboxWorker } from './jobs/outbox-worker.js';
+import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
+import { MaterialStore } from './materials/material-store.js';
+import { createMetrics } from './metrics.js';
+import { RuleCache } from './pipeline/rule-cache.js';
+import type { ChannelSender } from './pipeline/types.js';
+import type { Services } from './services.js';
+import { openStore, type Store } from './store/database.js';
+import { databaseTokenCache } from './store/token-cache.js';
+
+export interface CreateOptions {
+  logger?: Logger;
+  /** PostgreSQL schema (tests); see openStore. */
+  pgSchema?: string;
+  /** Start the job runner and outbox worker (default true). */
+  workers?: boolean;
+  wakeup?: Wakeup;
+  /** Tune the outbox for tests. */
+  outbox?: { leaseMs?: number; pollMs?: number; concurrency?: number; maxAttempts?: number };
+  /** WeCom call timeout (ms). */
+  wecomTimeoutMs?: number;
+}
+
+export interface WeReply extends Services {
+  app: FastifyInstance;
+  jobs: JobQueue;
+  outbox: OutboxWorker;
+  /** Listen on config.port/host; resolves with the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createWeReply(config: Config, opts: CreateOptions = {}): Promise<WeReply> {
+  const log =
+    opts.logger ??
+    pino({
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.query.access_token', 'req.query.corpsecret'], censor: '[redacted]' },
+    });
+  const store: Store = await openStore({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}),
+    sqliteSync: config.sqliteSync,
+  });
+  const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  const metrics = createMetrics(store.db);
+  const wakeup = opts.wakeup ?? new LocalWakeup();
+  const rules = new RuleCache(store.db, config.timezone);
+  const materials = new MaterialStore(store.db, config.dataDir);
+  const jobs = new JobQueue(store.db, store.engine, workerId);
+  let ready = false;
+
+  const wecom = config.wecom
+    ? new WeComClient({
+        apiBase: config.wecom.apiBase,
+        corpId: config.wecom.corpId,
+        secret: config.wecom.kfSecret,
+        tokenCache: databaseTokenCache(store.db),
+        timeoutMs: opts.wecomTimeoutMs ?? 10_000,
+        onApiError: (api, errcode) => metrics.apiErrors.inc({ api, errcode: String(errcode) }),
+      })
+    : null;
+
+  // One sender per channel adapter; a new channel adds its line here.
+  const senders: Record<string, ChannelSender> = {};
+  if (wecom) {
+    senders[KF_CHANNEL] = new KfSender(wecom, (id, o) => materials.mediaIdFor(id, (kind, name, bytes, mime) => wecom.uploadMedia(kind, name, bytes, mime), o));
+  }
+  const outbox = new OutboxWorker({
+    db: store.db,
+    engine: store.engine,
+    workerId,
+    senders,
+    wakeup,
+    log: log.child({ component: 'outbox' }),
+    ...opts.outbox,
+    hooks: {
+      onSent: (row, latencyMs) => {
+        metrics.replied.inc({ api: row.api });
+        metrics.latency.observe(latencyMs / 1000);
+      },
+      onFailed: (row) => metrics.failed.inc({ api: row.api }),
+    },
+  });
+  const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }) });
+  if (wecom) {
+    runner.register(
+      KF_SYNC_JOB,
+      makeKfSyncHandler({
+        store,
+        client: wecom,
+        rules,
+        wakeup,
+        log: log.child({ component: 'kf_sync' }),
+        staleAfterMs: config.staleAfterSeconds * 1000,
+        extendLease: (job) => jobs.extend(job, 60_000),
+        onIngested: (results, origins) => {
+          results.forEach((r, i) => (r.stored ? metrics.received.inc({ channel: KF_CHANNEL, origin: String(origins[i]) }) : metrics.duplicates.inc()));
+        },
+      }),
+    );
+  }
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  });
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'WeReply API', version: '0.1.0', description: 'Auto-reply, sandbox and materials for WeCom 微信客服. Send Authorization: Bearer <WEREPLY_ADMIN_TOKEN> to /api/*.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const services: Services = { config, store, rules, materials, metrics, wecom, log, ready: () => ready };
+  await app.register(async (pub) => {
+    await healthRoutes(pub, services);
+    if (config.wecom) {
+      await pub.register(kfCallbackRoutes, {
+        crypto: createCallbackCrypto({ token: config.wecom.token, encodingAESKey: config.wecom.encodingAESKey, receiveId: config.wecom.corpId }),
+        store,
+        jobs,
+        wakeup,
+        onCallback: (result) => metrics.callbacks.inc({ result }),
+      });
+    }
+  });
+  await app.register(async (api) => {
+    requireAdminToken(api, config.adminToken);
+    await api.register(multipart);
+    await rulesRoutes(api, services);
+    await materialsRoutes(api, services);
+    await sandboxRoutes(api, services);
+    await statusRoutes(api, services);
+  });
+  app.get('/', { schema: { hide: true } as object }, async (_req, reply) => reply.redirect('/docs'));
+
+  const startWorkers = opts.workers ?? true;
+  let started = false;
+  const startPipeline = async () => {
+    if (!startWorkers || started) return;
+    started = true;
+    // Embedded SQLite: no other process can own a 'sending' row, so rows left by a crash are retried now.
+    if (store.engine === 'sqlite') {
+      const n = await outbox.releaseOrphans();
+      if (n) log.warn({ rows: n }, 'outbox rows were in flight when WeReply stopped; their calls will be repeated once with the same msgid');
+    }
+    runner.start();
+    outbox.start();
+  };
+
+  return {
+    ...services,
+    app,
+    jobs,
+    outbox,
+    async listen() {
+      await app.ready();
+      await startPipeline();
+      const url = await app.listen({ port: config.port, host: config.host });
+      ready = true;
+      return url;
+    },
+    async close() {
+      ready = false;
+      await app.close();
+      await runner.stop();
+      await outbox.stop();
+      await store.close();
+    },
+  };
+}

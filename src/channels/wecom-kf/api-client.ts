@@ -1,0 +1,200 @@
+/**
+ * WeCom server API client for 微信客服: access token handling and the kf/media calls WeReply uses.
+ * Tokens are cached in the database (shared by every instance), refreshed before expiry and at once
+ * on 40014/42001, after which the call is retried one time.
+ */
+import crypto from 'node:crypto';
+
+export class WeComApiError extends Error {
+  constructor(
+    readonly api: string,
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
+    super(`${api}: WeCom errcode ${errcode} ${errmsg}`);
+  }
+}
+
+/** The request may or may not have reached WeCom (timeout, reset connection, unreadable answer). */
+export class WeComNetworkError extends Error {
+  constructor(
+    readonly api: string,
+    message: string,
+  ) {
+    super(`${api}: ${message}`);
+  }
+}
+
+export interface TokenCache {
+  get(key: string): Promise<{ token: string; expiresAt: number } | undefined>;
+  put(key: string, token: string, expiresAt: number): Promise<void>;
+  /** Forget a token WeCom rejected, unless another instance already replaced it. */
+  invalidate(key: string, token: string): Promise<void>;
+}
+
+export interface WeComClientOptions {
+  apiBase: string;
+  corpId: string;
+  secret: string;
+  tokenCache: TokenCache;
+  /** Per-call timeout (ms). */
+  timeoutMs?: number;
+  /** Refresh this long before the token's expiry (ms). */
+  refreshMarginMs?: number;
+  now?: () => number;
+  /** Every non-zero errcode, for metrics and the settings page. */
+  onApiError?: (api: string, errcode: number | 'network', errmsg: string) => void;
+}
+
+export interface KfMessageItem {
+  msgid: string;
+  open_kfid: string;
+  external_userid: string;
+  send_time: number;
+  origin: number;
+  servicer_userid?: string;
+  msgtype: string;
+  [field: string]: unknown;
+}
+
+export interface SyncMsgResult {
+  next_cursor: string;
+  has_more: number;
+  msg_list: KfMessageItem[];
+}
+
+const TOKEN_ERRCODES = new Set([40014, 42001]);
+
+export class WeComClient {
+  private refreshing: Promise<string> | undefined;
+  private readonly now: () => number;
+  private readonly tokenKey: string;
+
+  constructor(private readonly opts: WeComClientOptions) {
+    this.now = opts.now ?? Date.now;
+    // One cache entry per corp and secret (a secret rotation starts a new entry).
+    this.tokenKey = `wecom:${opts.corpId}:${hashSecret(opts.secret)}`;
+  }
+
+  /** A valid access token, from the shared cache or freshly fetched. */
+  async accessToken(): Promise<string> {
+    const cached = await this.opts.tokenCache.get(this.tokenKey);
+    if (cached && cached.expiresAt - (this.opts.refreshMarginMs ?? 300_000) > this.now()) return cached.token;
+    return this.fetchToken();
+  }
+
+  /** gettoken, shared by concurrent callers of this process. Also the settings page's "test connection". */
+  fetchToken(): Promise<string> {
+    this.refreshing ??= (async () => {
+      try {
+        const url = `${this.opts.apiBase}/cgi-bin/gettoken?corpid=${encodeURIComponent(this.opts.corpId)}&corpsecret=${encodeURIComponent(this.opts.secret)}`;
+        const res = await this.http('gettoken', url, undefined);
+        const token = String(res.access_token);
+        const expiresIn = Number(res.expires_in ?? 7200);
+        await this.opts.tokenCache.put(this.tokenKey, token, this.now() + expiresIn * 1000);
+        return token;
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** POST a JSON body to /cgi-bin/<api>; refreshes the token once if WeCom says it is invalid or expired. */
+  async post<T = Record<string, unknown>>(api: string, body: unknown, query: Record<string, string> = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken();
+      try {
+        return (await this.http(api, this.url(api, token, query), JSON.stringify(body))) as T;
+      } catch (err) {
+        if (err instanceof WeComApiError && TOKEN_ERRCODES.has(err.errcode) && attempt === 0) {
+          await this.opts.tokenCache.invalidate(this.tokenKey, token);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** POST multipart/form-data (media/upload). */
+  async upload(api: string, query: Record<string, string>, form: () => FormData): Promise<Record<string, unknown>> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken();
+      try {
+        return await this.http(api, this.url(api, token, query), form());
+      } catch (err) {
+        if (err instanceof WeComApiError && TOKEN_ERRCODES.has(err.errcode) && attempt === 0) {
+          await this.opts.tokenCache.invalidate(this.tokenKey, token);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  syncMsg(req: { cursor?: string; token?: string; limit?: number; open_kfid: string }): Promise<SyncMsgResult> {
+    return this.post<SyncMsgResult>('kf/sync_msg', req);
+  }
+
+  sendMsg(req: Record<string, unknown>): Promise<{ msgid: string }> {
+    return this.post('kf/send_msg', req);
+  }
+
+  sendMsgOnEvent(req: Record<string, unknown>): Promise<{ msgid: string }> {
+    return this.post('kf/send_msg_on_event', req);
+  }
+
+  async uploadMedia(type: 'image' | 'voice' | 'video' | 'file', filename: string, bytes: Buffer, mime: string): Promise<string> {
+    const res = await this.upload('media/upload', { type }, () => {
+      const fd = new FormData();
+      fd.append('media', new Blob([bytes], { type: mime }), filename);
+      return fd;
+    });
+    return String(res.media_id);
+  }
+
+  private url(api: string, token: string, query: Record<string, string>): string {
+    const qs = new URLSearchParams({ access_token: token, ...query });
+    return `${this.opts.apiBase}/cgi-bin/${api}?${qs}`;
+  }
+
+  private async http(api: string, url: string, body: string | FormData | undefined): Promise<Record<string, unknown>> {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: body === undefined ? 'GET' : 'POST',
+        ...(typeof body === 'string' ? { headers: { 'content-type': 'application/json' } } : {}),
+        ...(body !== undefined ? { body } : {}),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      this.opts.onApiError?.(api, 'network', describeFetchError(err));
+      throw new WeComNetworkError(api, describeFetchError(err));
+    }
+    let json: Record<string, unknown>;
+    try {
+      json = (await res.json()) as Record<string, unknown>;
+    } catch (err) {
+      this.opts.onApiError?.(api, 'network', `unreadable answer (HTTP ${res.status})`);
+      throw new WeComNetworkError(api, `unreadable answer (HTTP ${res.status}): ${describeFetchError(err)}`);
+    }
+    const errcode = Number(json.errcode ?? 0);
+    if (errcode !== 0) {
+      const errmsg = String(json.errmsg ?? '');
+      this.opts.onApiError?.(api, errcode, errmsg);
+      throw new WeComApiError(api, errcode, errmsg);
+    }
+    return json;
+  }
+}
+
+function describeFetchError(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return 'timed out';
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+}
+
+function hashSecret(secret: string): string {
+  // Never store the secret itself as a key; a short digest tells secrets apart.
+  return crypto.createHash('sha256').update(secret).digest('hex').slice(0, 16);
+}

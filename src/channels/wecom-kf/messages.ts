@@ -1,0 +1,83 @@
+/**
+ * sync_msg items → the pipeline's InboundMessage, and WeReply replies → kf/send_msg bodies.
+ */
+import type { InboundMessage } from '../../pipeline/types.js';
+import type { ReplyItem } from '../../rules/rule.js';
+import type { KfMessageItem } from './api-client.js';
+
+export const CHANNEL = 'wecom-kf';
+
+export function toInbound(item: KfMessageItem): InboundMessage {
+  const msg: InboundMessage = {
+    channel: CHANNEL,
+    msgid: item.msgid,
+    accountId: item.open_kfid,
+    customerId: item.external_userid,
+    origin: Number(item.origin),
+    msgtype: item.msgtype,
+    text: null,
+    sentAt: Number(item.send_time) * 1000,
+    raw: item,
+  };
+  if (item.msgtype === 'text') {
+    const text = item.text as { content?: string } | undefined;
+    msg.text = text?.content ?? '';
+  } else if (item.msgtype === 'event') {
+    const ev = (item.event ?? {}) as Record<string, unknown>;
+    msg.event = {
+      type: String(ev.event_type ?? ''),
+      ...(ev.welcome_code ? { welcomeCode: String(ev.welcome_code) } : {}),
+      ...(ev.scene ? { scene: String(ev.scene) } : {}),
+      ...(ev.scene_param ? { sceneParam: String(ev.scene_param) } : {}),
+    };
+    // Events carry the customer in the event body.
+    if (!msg.customerId && ev.external_userid) msg.customerId = String(ev.external_userid);
+    if (!msg.accountId && ev.open_kfid) msg.accountId = String(ev.open_kfid);
+  }
+  return msg;
+}
+
+/** Resolves an uploaded material to a WeCom media_id (uploading or renewing it when needed). */
+export type MediaIdFor = (materialId: number, opts?: { renew?: boolean }) => Promise<string>;
+
+/** The msgtype and body fields of one kf message for a reply. */
+export async function toKfMessage(reply: ReplyItem, mediaIdFor: MediaIdFor, renew = false): Promise<Record<string, unknown>> {
+  switch (reply.type) {
+    case 'text':
+      return { msgtype: 'text', text: { content: reply.text } };
+    case 'image':
+    case 'video':
+    case 'file':
+      return { msgtype: reply.type, [reply.type]: { media_id: await mediaIdFor(reply.material_id, { renew }) } };
+    case 'link':
+      return {
+        msgtype: 'link',
+        link: { title: reply.title, ...(reply.desc ? { desc: reply.desc } : {}), url: reply.url, thumb_media_id: await mediaIdFor(reply.thumb_material_id, { renew }) },
+      };
+    case 'miniprogram':
+      return {
+        msgtype: 'miniprogram',
+        miniprogram: { appid: reply.appid, title: reply.title, pagepath: reply.pagepath, thumb_media_id: await mediaIdFor(reply.thumb_material_id, { renew }) },
+      };
+    case 'menu':
+      return {
+        msgtype: 'msgmenu',
+        msgmenu: {
+          ...(reply.head ? { head_content: reply.head } : {}),
+          list: reply.items.map((item) => {
+            switch (item.type) {
+              case 'click':
+                return { type: 'click', click: { ...(item.id ? { id: item.id } : {}), content: item.content } };
+              case 'view':
+                return { type: 'view', view: { url: item.url, content: item.content } };
+              case 'miniprogram':
+                return { type: 'miniprogram', miniprogram: { appid: item.appid, pagepath: item.pagepath, content: item.content } };
+              case 'text':
+                return { type: 'text', text: { content: item.content } };
+            }
+          }),
+          ...(reply.tail ? { tail_content: reply.tail } : {}),
+        },
+      };
+  }
+}

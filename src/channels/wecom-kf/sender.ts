@@ -1,0 +1,57 @@
+/**
+ * Sends outbox rows through kf/send_msg (or send_msg_on_event for welcome messages) and classifies
+ * WeCom's answer for the outbox: retry (busy, rate limit, network) or final (session, quota, payload).
+ */
+import type { ChannelSender, OutboundMessage, SendResult } from '../../pipeline/types.js';
+import { WeComApiError, WeComNetworkError, type WeComClient } from './api-client.js';
+import { MaterialMissing } from '../../materials/material-store.js';
+import { type MediaIdFor, toKfMessage } from './messages.js';
+
+/** errcodes worth trying again later. */
+const RETRYABLE = new Map<number, string>([
+  [-1, 'WeCom busy (-1)'],
+  [45009, 'WeCom API call frequency exceeded (45009)'],
+  [40014, 'access token rejected again after a refresh (40014)'],
+  [42001, 'access token expired again after a refresh (42001)'],
+]);
+
+/** Final errcodes and what they mean to an operator. */
+const FINAL = new Map<number, string>([
+  [95018, "session is not in a state the bot may answer (95018): a servicer took it over or it has ended"],
+  [95001, 'WeCom allows 5 messages within 48 hours after the customer writes (95001); waits for the customer'],
+  [40058, 'WeCom rejected a parameter (40058)'],
+  [95000, 'unknown kf account (95000)'],
+  [40008, 'WeCom does not accept this message type (40008)'],
+]);
+
+export class KfSender implements ChannelSender {
+  constructor(
+    private readonly client: WeComClient,
+    private readonly mediaIdFor: MediaIdFor,
+  ) {}
+
+  async send(m: OutboundMessage): Promise<SendResult> {
+    for (let renew = false; ; renew = true) {
+      try {
+        const body = await toKfMessage(m.reply, this.mediaIdFor, renew);
+        if (m.mode === 'welcome') {
+          await this.client.sendMsgOnEvent({ code: m.welcomeCode, msgid: m.msgid, ...body });
+        } else {
+          await this.client.sendMsg({ touser: m.customerId, open_kfid: m.accountId, msgid: m.msgid, ...body });
+        }
+        return { kind: 'sent' };
+      } catch (err) {
+        if (err instanceof WeComApiError) {
+          // media_id expired or unknown: upload the material again, once.
+          if (err.errcode === 40007 && !renew) continue;
+          const retry = RETRYABLE.get(err.errcode);
+          if (retry) return { kind: 'retry', errcode: err.errcode, reason: retry };
+          return { kind: 'failed', errcode: err.errcode, reason: FINAL.get(err.errcode) ?? `WeCom refused the message: ${err.errcode} ${err.errmsg}` };
+        }
+        if (err instanceof WeComNetworkError) return { kind: 'retry', reason: `network: ${err.message}` };
+        if (err instanceof MaterialMissing) return { kind: 'failed', reason: err.message };
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The kf_sync job: after a kf_msg_or_event callback, pull the new messages with kf/sync_msg.
+ * Each page is stored together with its decisions, outbox rows and the new cursor in one
+ * transaction, so the cursor never runs ahead of what is stored; loop while has_more.
+ */
+import type { Logger } from 'pino';
+import type { Job } from '../../jobs/job-queue.js';
+import type { Wakeup } from '../../jobs/wakeup.js';
+import { ingestMessages, type IngestResult } from '../../pipeline/ingest-message.js';
+import type { RuleCache } from '../../pipeline/rule-cache.js';
+import type { Store } from '../../store/database.js';
+import { WeComApiError, type WeComClient } from './api-client.js';
+import { toInbound } from './messages.js';
+
+export const KF_SYNC_JOB = 'kf_sync';
+
+export interface KfSyncPayload {
+  open_kfid: string;
+  /** The callback's Token (valid 10 minutes): sync_msg without it is strictly rate-limited. */
+  token?: string;
+  /** When the token arrived (ms). */
+  token_at?: number;
+}
+
+/** WeCom: invalid or expired sync token. */
+const INVALID_SYNC_TOKEN = new Set([95007]);
+const SYNC_TOKEN_TTL_MS = 10 * 60_000;
+
+export interface KfSyncDeps {
+  store: Store;
+  client: WeComClient;
+  rules: RuleCache;
+  wakeup: Wakeup;
+  log: Logger;
+  staleAfterMs: number;
+  extendLease: (job: Job) => Promise<void>;
+  onIngested?: (results: IngestResult[], origins: number[]) => void;
+}
+
+export function kfSyncKey(openKfid: string): string {
+  return `${KF_SYNC_JOB}:${openKfid}`;
+}
+
+export function makeKfSyncHandler(deps: KfSyncDeps) {
+  return async (job: Job): Promise<void> => {
+    const p = job.payload as KfSyncPayload;
+    let token = p.token && (p.token_at ?? 0) + SYNC_TOKEN_TTL_MS > Date.now() ? p.token : undefined;
+    const { db } = deps.store;
+    for (let page = 0; ; page++) {
+      if (page > 0) await deps.extendLease(job);
+      const row = await db.selectFrom('kf_cursors').select('cursor').where('open_kfid', '=', p.open_kfid).executeTakeFirst();
+      let res;
+      try {
+        res = await deps.client.syncMsg({ ...(row ? { cursor: row.cursor } : {}), ...(token ? { token } : {}), limit: 1000, open_kfid: p.open_kfid });
+      } catch (err) {
+        if (err instanceof WeComApiError && INVALID_SYNC_TOKEN.has(err.errcode) && token) {
+          deps.log.warn({ open_kfid: p.open_kfid }, 'sync token rejected; pulling without it');
+          token = undefined;
+          continue;
+        }
+        throw err;
+      }
+      const messages = res.msg_list.map(toInbound);
+      const rules = await deps.rules.get();
+      const now = Date.now();
+      const results = await db.transaction().execute(async (trx) => {
+        const r = await ingestMessages(trx, messages, { rules, staleAfterMs: deps.staleAfterMs, now });
+        if (res.next_cursor) {
+          await trx
+            .insertInto('kf_cursors')
+            .values({ open_kfid: p.open_kfid, cursor: res.next_cursor, updated_at: now })
+            .onConflict((oc) => oc.column('open_kfid').doUpdateSet({ cursor: res.next_cursor, updated_at: now }))
+            .execute();
+        }
+        return r;
+      });
+      if (results.some((r) => r.outboxIds.length)) deps.wakeup.notify('outbox');
+      deps.onIngested?.(results, messages.map((m) => m.origin));
+      if (!res.has_more) return;
+    }
+  };
+}

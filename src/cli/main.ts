@@ -1,0 +1,62 @@
+/**
+ * `wereply <command>`: start | simulate | send | mock-wecom.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { startCommand } from './start.js';
+import { simulateCommand } from './simulate.js';
+import { sendCommand } from './send.js';
+
+const HELP = `WeReply — WeCom 微信客服 auto-reply
+
+Usage:
+  wereply start                       start the server (demo mode with a bundled mock WeCom when WECOM_* is not set)
+  wereply simulate "我要退货" [--user ID] [--test-account] [--at ISO-TIME] [--welcome] [--json]
+                                      show what WeReply would answer, without sending
+  wereply send "我要退货" [--user ID] [--mock URL]
+                                      demo: a customer writes through the mock WeCom; prints the replies
+  wereply mock-wecom [--port 4000] [--callback-url URL]
+                                      run the mock WeCom server on its own
+`;
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await startCommand(loadConfig());
+      case 'simulate': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { user: { type: 'string' }, 'test-account': { type: 'boolean' }, at: { type: 'string' }, welcome: { type: 'boolean' }, json: { type: 'boolean' } },
+        });
+        return await simulateCommand(loadConfig(), positionals.join(' '), values);
+      }
+      case 'send': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { user: { type: 'string' }, mock: { type: 'string' }, timeout: { type: 'string' } } });
+        return await sendCommand(positionals.join(' '), values);
+      }
+      case 'mock-wecom': {
+        const { runMockWeComCli } = await import('../../tools/mock-wecom/main.js');
+        await runMockWeComCli(rest);
+        return 0;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return command ? 0 : 1;
+      default:
+        process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
+        return 1;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`wereply: ${(err as Error).message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

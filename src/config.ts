@@ -1,0 +1,88 @@
+/**
+ * Configuration from environment variables (documented in README.md and .env.example).
+ * Without WeCom credentials WeReply runs in demo mode: demo rules and the bundled mock WeCom.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+
+export interface WeComConfig {
+  corpId: string;
+  kfSecret: string;
+  token: string;
+  encodingAESKey: string;
+  apiBase: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  /** null in demo mode until the embedded mock WeCom is started and fills it in. */
+  wecom: WeComConfig | null;
+  demo: boolean;
+  adminToken: string;
+  /** True when the admin token was generated for this run (demo mode prints it). */
+  adminTokenGenerated: boolean;
+  /** The corp's timezone for active hours (IANA name). */
+  timezone: string;
+  sqliteSync: 'FULL' | 'NORMAL';
+  /** Messages older than this when pulled are stored but not auto-answered (e.g. 3 days of history on first connect). */
+  staleAfterSeconds: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const wecomVars = ['WECOM_CORP_ID', 'WECOM_KF_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
+  const present = wecomVars.filter((k) => env[k]);
+  if (present.length > 0 && present.length < wecomVars.length) {
+    const missing = wecomVars.filter((k) => !env[k]);
+    throw new ConfigError(`incomplete WeCom configuration: ${missing.join(', ')} missing (set all four, or none for demo mode)`);
+  }
+  const wecom: WeComConfig | null =
+    present.length === wecomVars.length
+      ? {
+          corpId: env.WECOM_CORP_ID!,
+          kfSecret: env.WECOM_KF_SECRET!,
+          token: env.WECOM_TOKEN!,
+          encodingAESKey: env.WECOM_ENCODING_AES_KEY!,
+          apiBase: (env.WECOM_API_BASE || 'https://qyapi.weixin.qq.com').replace(/\/+$/, ''),
+        }
+      : null;
+  if (wecom && !/^[a-zA-Z0-9]{43}$/.test(wecom.encodingAESKey)) {
+    throw new ConfigError('WECOM_ENCODING_AES_KEY must be exactly 43 characters [a-zA-Z0-9], as shown in the WeCom admin');
+  }
+
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
+  const demo = wecom === null;
+  if (!demo && !env.WEREPLY_ADMIN_TOKEN) {
+    throw new ConfigError('WEREPLY_ADMIN_TOKEN is required when WeCom is configured (the admin API is otherwise open)');
+  }
+  const adminToken = env.WEREPLY_ADMIN_TOKEN || crypto.randomBytes(18).toString('base64url');
+  const timezone = env.WEREPLY_TIMEZONE || 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    throw new ConfigError(`WEREPLY_TIMEZONE "${timezone}" is not an IANA timezone name (e.g. Asia/Shanghai)`);
+  }
+  const sync = (env.WEREPLY_SQLITE_SYNC || 'FULL').toUpperCase();
+  if (sync !== 'FULL' && sync !== 'NORMAL') throw new ConfigError('WEREPLY_SQLITE_SYNC must be FULL or NORMAL');
+
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    dataDir: path.resolve(env.WEREPLY_DATA_DIR || './data'),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    wecom,
+    demo,
+    adminToken,
+    adminTokenGenerated: !env.WEREPLY_ADMIN_TOKEN,
+    timezone,
+    sqliteSync: sync,
+    staleAfterSeconds: Number(env.WEREPLY_STALE_AFTER_SECONDS || 6 * 3600),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Durable jobs in the database (the kf_sync pulls, later scheduled sends). A job is claimed with a
+ * lease, so a crashed worker's job is taken over when the lease runs out; jobs with the same key are
+ * coalesced, so a burst of callbacks for one kf account becomes one pull that sees them all.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, JobRow } from '../store/schema.js';
+import type { Engine } from '../store/database.js';
+
+export interface Job<P = unknown> {
+  id: number;
+  kind: string;
+  key: string;
+  payload: P;
+  attempts: number;
+  /** The raw payload as claimed (to detect a newer coalesced payload). */
+  rawPayload: string;
+}
+
+export class JobQueue {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+    private readonly workerId: string,
+  ) {}
+
+  /**
+   * Inserts the job, or replaces the payload of the pending job with the same key (the newer
+   * callback token wins). A job being run keeps running and is run again after, with this payload.
+   */
+  async enqueue(trx: Kysely<Database> | Transaction<Database>, kind: string, key: string, payload: unknown, runAt: number): Promise<void> {
+    const json = JSON.stringify(payload);
+    await trx
+      .insertInto('jobs')
+      .values({ kind, key, payload: json, run_at: runAt, attempts: 0, locked_by: null, locked_until: null, last_error: null, created_at: runAt })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ payload: json, run_at: runAt, attempts: 0 }))
+      .execute();
+  }
+
+  /** Claims one due job of the given kinds, or undefined. */
+  async claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      let q = trx
+        .selectFrom('jobs')
+        .selectAll()
+        .where('kind', 'in', kinds)
+        .where('run_at', '<=', now)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .orderBy('run_at')
+        .limit(1);
+      if (this.engine === 'postgres') q = q.forUpdate().skipLocked();
+      const row = await q.executeTakeFirst();
+      if (!row) return undefined;
+      await trx.updateTable('jobs').set({ locked_by: this.workerId, locked_until: now + leaseMs }).where('id', '=', row.id).execute();
+      return toJob(row);
+    });
+  }
+
+  /** Done: delete it, unless a newer payload arrived meanwhile (then it is due again at once). */
+  async complete(job: Job): Promise<void> {
+    const res = await this.db.deleteFrom('jobs').where('id', '=', job.id).where('payload', '=', job.rawPayload).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) {
+      await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('id', '=', job.id).execute();
+    }
+  }
+
+  /** Failed: run again at retryAt with the error recorded. */
+  async fail(job: Job, error: string, retryAt: number): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ locked_by: null, locked_until: null, last_error: error.slice(0, 1000), run_at: retryAt, attempts: job.attempts + 1 })
+      .where('id', '=', job.id)
+      .execute();
+  }
+
+  /** Extends the lease of a long-running job. */
+  async extend(job: Job, leaseMs: number): Promise<void> {
+    await this.db.updateTable('jobs').set({ locked_until: Date.now() + leaseMs }).where('id', '=', job.id).where('locked_by', '=', this.workerId).execute();
+  }
+
+  /** Earliest run_at of any job, for the runner's sleep. */
+  async nextDue(kinds: string[]): Promise<number | undefined> {
+    const row = await this.db.selectFrom('jobs').select((eb) => eb.fn.min('run_at').as('next')).where('kind', 'in', kinds).executeTakeFirst();
+    return row?.next == null ? undefined : Number(row.next);
+  }
+}
+
+function toJob(row: JobRow): Job {
+  return { id: Number(row.id), kind: row.kind, key: row.key, payload: JSON.parse(row.payload), attempts: Number(row.attempts), rawPayload: row.payload };
+}

@@ -1,0 +1,247 @@
+/**
+ * The outbox worker: sends each reply once, in conversation order, surviving crashes.
+ *
+ * - A row is claimed (status 'sending', attempt recorded 'in_flight') and committed BEFORE the call.
+ * - The call's outcome is recorded right after. Only a row still 'sending' when its worker died
+ *   (the outcome unknown) is called again — with the same msgid — once its lease runs out
+ *   (at once on start-up in embedded mode, where no other process can hold it).
+ * - Per conversation only the earliest unfinished row is eligible, so replies keep the order of the
+ *   customer's messages; a row waiting for a retry holds back the later ones.
+ * - Retryable failures back off exponentially with jitter; final ones end in 'failed' with the reason.
+ */
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { ChannelSender, OutboundMessage, SendResult } from '../pipeline/types.js';
+import { WELCOME_CODE_TTL_MS } from '../pipeline/ingest-message.js';
+import type { Engine } from '../store/database.js';
+import type { Database, OutboxRow } from '../store/schema.js';
+import type { Wakeup } from './wakeup.js';
+
+/** WeCom: at most 5 messages within 48 h after the customer's last message. */
+export const KF_QUOTA_MESSAGES = 5;
+export const KF_QUOTA_WINDOW_MS = 48 * 3600_000;
+
+export interface OutboxHooks {
+  onSent?(row: OutboxRow, latencyMs: number): void;
+  onFailed?(row: OutboxRow, reason: string): void;
+}
+
+export interface OutboxWorkerOptions {
+  db: Kysely<Database>;
+  engine: Engine;
+  workerId: string;
+  senders: Record<string, ChannelSender>;
+  wakeup: Wakeup;
+  log: Logger;
+  hooks?: OutboxHooks;
+  /** Sends in flight at once (each to a different conversation). */
+  concurrency?: number;
+  /** How long a claimed row is ours; must exceed the longest call. */
+  leaseMs?: number;
+  pollMs?: number;
+  maxAttempts?: number;
+  now?: () => number;
+}
+
+type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string; last_customer_msg_at: number | null; sent_since_customer_msg: number };
+
+export class OutboxWorker {
+  private running = false;
+  private active = 0;
+  private loop: Promise<void> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: OutboxWorkerOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Embedded mode only: rows left 'sending' by a process that died can be taken at once
+   * (their calls' outcomes are unknown and will be repeated once with the same msgid).
+   */
+  async releaseOrphans(): Promise<number> {
+    const res = await this.opts.db.updateTable('outbox').set({ locked_until: 0 }).where('status', '=', 'sending').executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.opts.wakeup.notify('outbox');
+    await this.loop;
+    while (this.active > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private async run(): Promise<void> {
+    const concurrency = this.opts.concurrency ?? 16;
+    while (this.running) {
+      let claimed: ClaimedRow[] = [];
+      if (this.active < concurrency) {
+        try {
+          claimed = await this.claim(concurrency - this.active);
+        } catch (err) {
+          this.opts.log.error({ err }, 'claiming outbox rows failed');
+        }
+        for (const row of claimed) {
+          this.active++;
+          void this.process(row)
+            .catch((err) => this.opts.log.error({ err, outbox_id: row.id }, 'outbox row processing failed; the lease will expire and it will be retried'))
+            .finally(() => {
+              this.active--;
+              this.opts.wakeup.notify('outbox');
+            });
+        }
+      }
+      // Retries that come due are found by this poll; new rows wake the worker at once.
+      if (claimed.length === 0) await this.opts.wakeup.wait('outbox', this.opts.pollMs ?? 200);
+    }
+  }
+
+  /** Claims up to `limit` eligible rows: at most one per conversation, the earliest unfinished one. */
+  async claim(limit: number): Promise<ClaimedRow[]> {
+    const now = this.now();
+    const leaseUntil = now + (this.opts.leaseMs ?? 30_000);
+    return this.opts.db.transaction().execute(async (trx) => {
+      const skipLocked = this.opts.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
+      const picked = await sql<{ id: number; status: string }>`
+        SELECT o.id, o.status FROM outbox o
+        WHERE ((o.status IN ('pending', 'retry') AND o.next_attempt_at <= ${now})
+            OR (o.status = 'sending' AND o.locked_until < ${now}))
+          AND NOT EXISTS (
+            SELECT 1 FROM outbox p
+            WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
+        ORDER BY o.priority DESC, o.id
+        LIMIT ${limit}
+        ${skipLocked}`.execute(trx);
+      const ids = picked.rows.map((r) => Number(r.id));
+      if (ids.length === 0) return [];
+      const orphaned = picked.rows.filter((r) => r.status === 'sending').map((r) => Number(r.id));
+      if (orphaned.length) {
+        // Their worker died mid-call: WeCom may or may not have delivered them.
+        await trx
+          .updateTable('outbox_attempts')
+          .set({ outcome: 'unknown', finished_at: now, error: 'worker stopped before the answer was recorded' })
+          .where('outbox_id', 'in', orphaned)
+          .where('outcome', '=', 'in_flight')
+          .execute();
+      }
+      await trx
+        .updateTable('outbox')
+        .set((eb) => ({ status: 'sending', locked_by: this.opts.workerId, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+        .where('id', 'in', ids)
+        .execute();
+      await trx
+        .insertInto('outbox_attempts')
+        .values(ids.map((id) => ({ outbox_id: id, started_at: now, finished_at: null, outcome: 'in_flight', errcode: null, error: null })))
+        .execute();
+      const rows = await trx
+        .selectFrom('outbox as o')
+        .innerJoin('conversations as c', 'c.id', 'o.conversation_id')
+        .selectAll('o')
+        .select(['c.channel', 'c.open_kfid', 'c.external_userid', 'c.last_customer_msg_at', 'c.sent_since_customer_msg'])
+        .where('o.id', 'in', ids)
+        .orderBy('o.priority', 'desc')
+        .orderBy('o.id')
+        .execute();
+      return rows as ClaimedRow[];
+    });
+  }
+
+  private async process(row: ClaimedRow): Promise<void> {
+    const payload = JSON.parse(row.payload) as { reply: OutboundMessage['reply']; welcome_code?: string };
+    const welcome = row.api === 'send_msg_on_event';
+    const now = this.now();
+
+    // Limits WeCom enforces: don't call at all when the answer can only be a refusal.
+    if (welcome) {
+      if (now - Number(row.caused_at) > WELCOME_CODE_TTL_MS) {
+        return this.finish(row, { kind: 'failed', reason: 'welcome code expired: WeCom accepts send_msg_on_event only within 20 s of enter_session' }, false);
+      }
+    } else {
+      const last = row.last_customer_msg_at === null ? null : Number(row.last_customer_msg_at);
+      if (last === null || now - last > KF_QUOTA_WINDOW_MS) {
+        return this.finish(row, { kind: 'failed', errcode: 95001, reason: "more than 48 hours since the customer's last message: WeCom no longer allows sending until they write again" }, false);
+      }
+      if (Number(row.sent_since_customer_msg) >= KF_QUOTA_MESSAGES) {
+        return this.finish(row, { kind: 'failed', errcode: 95001, reason: 'already 5 messages sent since the customer last wrote: WeCom allows 5 within 48 hours; waits for the customer' }, false);
+      }
+    }
+
+    const sender = this.opts.senders[row.channel];
+    let result: SendResult;
+    if (!sender) {
+      result = { kind: 'failed', reason: `no sender for channel ${row.channel}` };
+    } else {
+      try {
+        result = await sender.send({
+          outboxId: Number(row.id),
+          channel: row.channel,
+          accountId: row.open_kfid,
+          customerId: row.external_userid,
+          msgid: row.msgid,
+          mode: welcome ? 'welcome' : 'send',
+          ...(payload.welcome_code ? { welcomeCode: payload.welcome_code } : {}),
+          reply: payload.reply,
+        });
+      } catch (err) {
+        result = { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
+      }
+    }
+    await this.finish(row, result, true);
+  }
+
+  private async finish(row: ClaimedRow, result: SendResult, called: boolean): Promise<void> {
+    const now = this.now();
+    const maxAttempts = this.opts.maxAttempts ?? 10;
+    const attempts = Number(row.attempts);
+    let status: 'sent' | 'retry' | 'failed';
+    let reason: string | null = null;
+    let next = Number(row.next_attempt_at);
+    if (result.kind === 'sent') {
+      status = 'sent';
+    } else if (result.kind === 'retry' && attempts < maxAttempts) {
+      status = 'retry';
+      reason = result.reason;
+      // Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 min.
+      const base = Math.min(300_000, 1000 * 2 ** (attempts - 1));
+      next = now + Math.round(base * (0.5 + Math.random() / 2));
+    } else {
+      status = 'failed';
+      reason = result.kind === 'retry' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
+    }
+    const errcode = result.kind === 'sent' ? null : (result.errcode ?? null);
+
+    await this.opts.db.transaction().execute(async (trx) => {
+      const owned = await trx
+        .updateTable('outbox')
+        .set({ status, reason, last_errcode: errcode, next_attempt_at: next, locked_by: null, locked_until: null, ...(status === 'sent' ? { sent_at: now } : {}) })
+        .where('id', '=', row.id)
+        .where('locked_by', '=', this.opts.workerId)
+        .where('status', '=', 'sending')
+        .executeTakeFirst();
+      if (Number(owned.numUpdatedRows) === 0) return; // our lease ran out and another worker took over
+      await trx
+        .updateTable('outbox_attempts')
+        .set({ finished_at: now, outcome: !called ? 'skipped' : result.kind === 'sent' ? 'ok' : 'error', errcode, error: reason })
+        .where('outbox_id', '=', row.id)
+        .where('outcome', '=', 'in_flight')
+        .execute();
+      if (status === 'sent' && row.api === 'send_msg') {
+        await trx
+          .updateTable('conversations')
+          .set((eb) => ({ sent_since_customer_msg: eb('sent_since_customer_msg', '+', 1) }))
+          .where('id', '=', row.conversation_id)
+          .execute();
+      }
+    });
+    if (status === 'sent') this.opts.hooks?.onSent?.(row, now - Number(row.caused_at));
+    else if (status === 'failed') this.opts.hooks?.onFailed?.(row, reason ?? '');
+    if (status !== 'sent') this.opts.log[status === 'failed' ? 'warn' : 'info']({ outbox_id: row.id, msgid: row.msgid, status, reason }, 'outbox send not completed');
+  }
+}

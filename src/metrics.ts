@@ -1,0 +1,38 @@
+/**
+ * Prometheus metrics served at /metrics. One registry per WeReply instance (tests run several).
+ */
+import client from 'prom-client';
+import type { Kysely } from 'kysely';
+import type { Database } from './store/schema.js';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(db: Kysely<Database>) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'wereply_process_' });
+  const callbacks = new client.Counter({ name: 'wereply_callbacks_total', help: 'WeCom callbacks by result (accepted, duplicate, rejected)', labelNames: ['result'], registers: [registry] });
+  const received = new client.Counter({ name: 'wereply_messages_received_total', help: 'Messages stored, by channel and origin (3 customer, 4 event, 5 servicer)', labelNames: ['channel', 'origin'], registers: [registry] });
+  const duplicates = new client.Counter({ name: 'wereply_messages_duplicate_total', help: 'Pulled messages already stored (ignored)', registers: [registry] });
+  const replied = new client.Counter({ name: 'wereply_replies_sent_total', help: 'Replies WeCom accepted, by api', labelNames: ['api'], registers: [registry] });
+  const failed = new client.Counter({ name: 'wereply_replies_failed_total', help: 'Replies that ended in the failed state', labelNames: ['api'], registers: [registry] });
+  const apiErrors = new client.Counter({ name: 'wereply_wecom_api_errors_total', help: 'WeCom API errors by api and errcode (network = no answer)', labelNames: ['api', 'errcode'], registers: [registry] });
+  const latency = new client.Histogram({
+    name: 'wereply_reply_latency_seconds',
+    help: 'From storing the customer message to WeCom accepting the reply',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'wereply_outbox_depth',
+    help: 'Outbox rows by status (pending, retry, sending, failed, held)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '!=', 'sent').groupBy('status').execute();
+      for (const s of ['pending', 'retry', 'sending', 'failed', 'held']) this.set({ status: s }, 0);
+      for (const r of rows) this.set({ status: r.status }, Number(r.n));
+    },
+  });
+  return { registry, callbacks, received, duplicates, replied, failed, apiErrors, latency };
+}

@@ -1,0 +1,192 @@
+/**
+ * ingestMessages: store pulled messages once and, in the same transaction, the decision and the
+ * outbox rows it produces (transactional outbox). A crash can never leave a stored message without
+ * its replies, nor a reply without its message; a message seen twice (callback retry, repeated
+ * pull, lost cursor) is recognised by its msgid and changes nothing.
+ */
+import type { Transaction } from 'kysely';
+import type { Decision, RuleSet } from '../rules/decide.js';
+import type { Database } from '../store/schema.js';
+import { replyMsgid, welcomeMsgid } from './outbox-ids.js';
+import type { InboundMessage } from './types.js';
+
+/** WeCom's welcome_code is valid for 20 s after enter_session. */
+export const WELCOME_CODE_TTL_MS = 20_000;
+
+export interface IngestProps {
+  /** The compiled rules to decide with. */
+  rules: RuleSet;
+  /** Messages older than this (ms) are stored but not answered. */
+  staleAfterMs: number;
+  /** Current time (ms). */
+  now: number;
+}
+
+export interface IngestResult {
+  msgid: string;
+  /** False when the message was already stored (a duplicate). */
+  stored: boolean;
+  conversationId: number;
+  decision: Decision | null;
+  outboxIds: number[];
+}
+
+export async function ingestMessages(trx: Transaction<Database>, messages: InboundMessage[], props: IngestProps): Promise<IngestResult[]> {
+  const results: IngestResult[] = [];
+  for (const m of messages) results.push(await ingestOne(trx, m, props));
+  return results;
+}
+
+async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: IngestProps): Promise<IngestResult> {
+  const conversationId = await conversationFor(trx, m, props.now);
+  const inserted = await trx
+    .insertInto('messages')
+    .values({
+      msgid: m.msgid,
+      conversation_id: conversationId,
+      open_kfid: m.accountId,
+      external_userid: m.customerId,
+      origin: m.origin,
+      msgtype: m.msgtype,
+      text: m.text,
+      raw: JSON.stringify(m.raw),
+      decision: null,
+      send_time: m.sentAt,
+      received_at: props.now,
+    })
+    .onConflict((oc) => oc.column('msgid').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return { msgid: m.msgid, stored: false, conversationId, decision: null, outboxIds: [] };
+
+  const conversation = await trx.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();
+  const stale = props.now - m.sentAt > props.staleAfterMs;
+  let decision: Decision | null = null;
+  const outboxIds: number[] = [];
+
+  if (m.origin === 3) {
+    // The customer wrote: WeCom's 48 h window and its 5-message allowance start again.
+    await trx
+      .updateTable('conversations')
+      .set({ last_customer_msg_at: Math.max(m.sentAt, Number(conversation.last_customer_msg_at ?? 0)), sent_since_customer_msg: 0, updated_at: props.now })
+      .where('id', '=', conversationId)
+      .execute();
+    const testAccount = await isTestAccount(trx, m.customerId, props.now);
+    if (!stale) {
+      decision = props.rules.decide({
+        text: m.text,
+        testAccount,
+        at: m.sentAt,
+        lastAnyReplyAt: conversation.last_any_reply_at === null ? null : Number(conversation.last_any_reply_at),
+      });
+      await trx
+        .updateTable('conversations')
+        .set({
+          unmatched_streak: decision.unmatched ? Number(conversation.unmatched_streak) + 1 : 0,
+          ...(decision.anyMessageReplied ? { last_any_reply_at: m.sentAt } : {}),
+        })
+        .where('id', '=', conversationId)
+        .execute();
+      let index = 0;
+      for (const { rule_id, reply } of decision.replies) {
+        outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg', msgid: replyMsgid(m.msgid, index++), payload: { reply }, priority: 0, sourceMsgid: m.msgid, ruleId: rule_id, now: props.now }));
+      }
+    }
+  } else if (m.event?.type === 'enter_session' && m.event.welcomeCode) {
+    const testAccount = await isTestAccount(trx, m.customerId, props.now);
+    if (props.now - m.sentAt < WELCOME_CODE_TTL_MS) {
+      decision = props.rules.decideWelcome({ testAccount, at: m.sentAt });
+      const first = decision.replies[0];
+      if (first) {
+        // Welcome first: the code expires 20 s after the customer opened the chat.
+        outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(m.event.welcomeCode), payload: { reply: first.reply, welcome_code: m.event.welcomeCode }, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now }));
+      }
+    }
+  }
+
+  if (decision) {
+    for (const matched of decision.matched) {
+      await trx.updateTable('rules').set((eb) => ({ hit_count: eb('hit_count', '+', 1) })).where('id', '=', matched.rule_id).execute();
+    }
+  }
+  const recorded = stale && m.origin === 3 ? { stale: true, reason: `sent ${Math.round((props.now - m.sentAt) / 1000)}s before it was pulled; not answered` } : decision;
+  if (recorded) {
+    await trx.updateTable('messages').set({ decision: JSON.stringify(recorded) }).where('id', '=', inserted.id).execute();
+  }
+  return { msgid: m.msgid, stored: true, conversationId, decision, outboxIds };
+}
+
+async function conversationFor(trx: Transaction<Database>, m: InboundMessage, now: number): Promise<number> {
+  const existing = await trx
+    .selectFrom('conversations')
+    .select('id')
+    .where('channel', '=', m.channel)
+    .where('open_kfid', '=', m.accountId)
+    .where('external_userid', '=', m.customerId)
+    .executeTakeFirst();
+  if (existing) return Number(existing.id);
+  await trx
+    .insertInto('conversations')
+    .values({ channel: m.channel, open_kfid: m.accountId, external_userid: m.customerId, last_customer_msg_at: null, sent_since_customer_msg: 0, last_any_reply_at: null, unmatched_streak: 0, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.columns(['channel', 'open_kfid', 'external_userid']).doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('conversations')
+    .select('id')
+    .where('channel', '=', m.channel)
+    .where('open_kfid', '=', m.accountId)
+    .where('external_userid', '=', m.customerId)
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+/** Registers the customer on first sight; answers whether they are a 测试账号. */
+async function isTestAccount(trx: Transaction<Database>, externalUserid: string, now: number): Promise<boolean> {
+  const row = await trx.selectFrom('customers').select('test_account').where('external_userid', '=', externalUserid).executeTakeFirst();
+  if (row) return !!row.test_account;
+  await trx
+    .insertInto('customers')
+    .values({ external_userid: externalUserid, test_account: 0, name: null, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.column('external_userid').doNothing())
+    .execute();
+  return false;
+}
+
+export interface EnqueueProps {
+  conversationId: number;
+  api: 'send_msg' | 'send_msg_on_event';
+  msgid: string;
+  payload: unknown;
+  priority: number;
+  sourceMsgid: string | null;
+  ruleId: number | null;
+  now: number;
+}
+
+/** enqueueReply: one outbox row, sent by the outbox worker in conversation order. */
+export async function enqueue(trx: Transaction<Database>, p: EnqueueProps): Promise<number> {
+  const row = await trx
+    .insertInto('outbox')
+    .values({
+      conversation_id: p.conversationId,
+      api: p.api,
+      msgid: p.msgid,
+      payload: JSON.stringify(p.payload),
+      status: 'pending',
+      priority: p.priority,
+      attempts: 0,
+      next_attempt_at: p.now,
+      locked_by: null,
+      locked_until: null,
+      last_errcode: null,
+      reason: null,
+      source_msgid: p.sourceMsgid,
+      rule_id: p.ruleId,
+      caused_at: p.now,
+      created_at: p.now,
+      sent_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}

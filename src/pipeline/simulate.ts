@@ -1,0 +1,57 @@
+/**
+ * The sandbox: runs the pipeline's decision for a made-up message without storing or sending
+ * anything, with the customer's real state (test account, any-message cooldown) when one is named.
+ */
+import type { Kysely } from 'kysely';
+import type { Decision } from '../rules/decide.js';
+import { normalizeText } from '../rules/normalize.js';
+import type { Database } from '../store/schema.js';
+import type { RuleCache } from './rule-cache.js';
+
+export interface SimulateInput {
+  text: string;
+  /** Use this customer's state (test account flag, cooldown). */
+  external_userid?: string;
+  /** Treat the customer as a 测试账号 (draft rules fire). Overrides the stored flag. */
+  test_account?: boolean;
+  /** Simulated time (ISO 8601), default now. */
+  at?: string;
+  /** Simulate the customer opening the chat (enter_session) instead of a message: the welcome message. */
+  event?: 'enter_session';
+}
+
+export interface SimulateResult extends Omit<Decision, 'anyMessageReplied' | 'unmatched'> {
+  normalized_text: string;
+  at: string;
+  test_account: boolean;
+}
+
+export class SimulateError extends Error {}
+
+export async function simulate(db: Kysely<Database>, rules: RuleCache, input: SimulateInput): Promise<SimulateResult> {
+  const at = input.at ? Date.parse(input.at) : Date.now();
+  if (Number.isNaN(at)) throw new SimulateError(`"at" must be an ISO 8601 time such as 2026-11-25T23:30:00+08:00, got "${input.at}"`);
+  let testAccount = input.test_account ?? false;
+  let lastAnyReplyAt: number | null = null;
+  if (input.external_userid) {
+    const customer = await db.selectFrom('customers').select('test_account').where('external_userid', '=', input.external_userid).executeTakeFirst();
+    if (input.test_account === undefined) testAccount = !!customer?.test_account;
+    const conv = await db
+      .selectFrom('conversations')
+      .select('last_any_reply_at')
+      .where('external_userid', '=', input.external_userid)
+      .orderBy('last_any_reply_at', 'desc')
+      .executeTakeFirst();
+    lastAnyReplyAt = conv?.last_any_reply_at == null ? null : Number(conv.last_any_reply_at);
+  }
+  const ruleSet = await rules.get();
+  const d = input.event === 'enter_session' ? ruleSet.decideWelcome({ testAccount, at }) : ruleSet.decide({ text: input.text, testAccount, at, lastAnyReplyAt });
+  return {
+    normalized_text: normalizeText(input.text),
+    at: new Date(at).toISOString(),
+    test_account: testAccount,
+    matched: d.matched,
+    replies: d.replies,
+    skipped: d.skipped,
+  };
+}

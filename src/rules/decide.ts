@@ -1,0 +1,267 @@
+/**
+ * decideReplies: given the rules and one customer message, which rules fire, what is sent, and why
+ * the other candidate rules were skipped. Pure and synchronous: the pipeline and the sandbox
+ * (/api/simulate, `wereply simulate`) call the same code, so the trace is what really happens.
+ */
+import { isWithinActiveHours, describeActiveHours } from './active-hours.js';
+import { KeywordIndex } from './keyword-index.js';
+import { normalizeText } from './normalize.js';
+import type { MatchKind, ReplyItem, Rule } from './rule.js';
+import { compileUserRegex, type SafeRegex } from './safe-regex.js';
+
+export interface MatchedRule {
+  rule_id: number;
+  name: string;
+  /** The keyword (or command / pattern) that made it match; null for any-message and welcome rules. */
+  keyword: string | null;
+  kind: MatchKind | 'any_message' | 'welcome';
+}
+
+export interface SkippedRule {
+  rule: { id: number; name: string };
+  reason: 'disabled' | 'draft' | 'outside_active_hours' | 'cooldown' | 'stopped_by_higher_priority' | 'regex_timeout' | 'keyword_rule_answered';
+  detail: string;
+}
+
+export interface Decision {
+  matched: MatchedRule[];
+  /** Replies in send order, each with the rule that produced it. */
+  replies: { rule_id: number; reply: ReplyItem }[];
+  skipped: SkippedRule[];
+  /** True when an any-message rule answered (its cooldown starts now). */
+  anyMessageReplied: boolean;
+  /** True when no keyword rule matched (counts towards a handoff after N misses). */
+  unmatched: boolean;
+}
+
+export interface DecideInput {
+  /** Message text; null for media and events. */
+  text: string | null;
+  /** The customer is a 测试账号: draft rules fire for them. */
+  testAccount: boolean;
+  /** When the message was sent (ms), for active hours. */
+  at: number;
+  /** When this customer last got the any-message reply (ms), for its cooldown. */
+  lastAnyReplyAt: number | null;
+}
+
+interface CompiledKeywordRule {
+  rule: Rule;
+  order: number;
+  regexes: { pattern: string; regex: SafeRegex }[];
+  /** Normalised keyword lists. */
+  exact: string[];
+  any: string[];
+  all: string[];
+  none: string[];
+  command: string[];
+}
+
+/** Rules compiled once per change: one keyword automaton for every rule's words. */
+export class RuleSet {
+  private readonly index: KeywordIndex;
+  private readonly words: string[];
+  /** keyword → rules whose any/all lists contain it (candidates when it occurs). */
+  private readonly byWord = new Map<string, CompiledKeywordRule[]>();
+  private readonly byExact = new Map<string, CompiledKeywordRule[]>();
+  private readonly byCommand = new Map<string, CompiledKeywordRule[]>();
+  private readonly regexRules: CompiledKeywordRule[] = [];
+  private readonly anyMessageRules: Rule[];
+  readonly welcomeRules: Rule[];
+
+  constructor(
+    rules: readonly Rule[],
+    readonly timezone: string,
+  ) {
+    const byPriority = [...rules].sort((a, b) => b.priority - a.priority || a.id - b.id);
+    const wordSet = new Set<string>();
+    byPriority.forEach((rule, order) => {
+      if (rule.kind !== 'keyword' || !rule.match) return;
+      const m = rule.match;
+      const norm = (list?: string[]) => (list ?? []).map((w) => normalizeText(w)).filter(Boolean);
+      const c: CompiledKeywordRule = {
+        rule,
+        order,
+        regexes: [],
+        exact: norm(m.exact),
+        any: norm(m.any),
+        all: norm(m.all),
+        none: norm(m.none),
+        command: norm(m.command?.map((w) => w.replace(/^[#＃]/, ''))),
+      };
+      for (const pattern of m.regex ?? []) {
+        const compiled = compileUserRegex(pattern, 'iu');
+        if (compiled.ok) c.regexes.push({ pattern, regex: compiled.regex });
+      }
+      for (const w of [...c.any, ...c.all, ...c.none]) wordSet.add(w);
+      for (const w of [...c.any, ...c.all]) push(this.byWord, w, c);
+      for (const w of c.exact) push(this.byExact, w, c);
+      for (const w of c.command) push(this.byCommand, w, c);
+      if (c.regexes.length) this.regexRules.push(c);
+    });
+    this.words = [...wordSet];
+    this.index = KeywordIndex.build(this.words);
+    this.anyMessageRules = byPriority.filter((r) => r.kind === 'any_message');
+    this.welcomeRules = byPriority.filter((r) => r.kind === 'welcome');
+  }
+
+  decide(input: DecideInput): Decision {
+    const decision: Decision = { matched: [], replies: [], skipped: [], anyMessageReplied: false, unmatched: true };
+    if (input.text !== null) this.decideKeywords(normalizeText(input.text), input, decision);
+
+    if (decision.replies.length === 0) {
+      for (const rule of this.anyMessageRules) {
+        const blocked = this.blockedBy(rule, input);
+        if (blocked) {
+          decision.skipped.push(blocked);
+          continue;
+        }
+        const cooldownMs = (rule.cooldown_seconds ?? 0) * 1000;
+        if (input.lastAnyReplyAt !== null && cooldownMs > 0 && input.at - input.lastAnyReplyAt < cooldownMs) {
+          const waitS = Math.ceil((cooldownMs - (input.at - input.lastAnyReplyAt)) / 1000);
+          decision.skipped.push({ rule: ref(rule), reason: 'cooldown', detail: `this customer got it less than ${rule.cooldown_seconds}s ago (${waitS}s left)` });
+          continue;
+        }
+        this.fire(rule, null, 'any_message', decision);
+        decision.anyMessageReplied = true;
+        break;
+      }
+    } else {
+      for (const rule of this.anyMessageRules) {
+        if (rule.enabled) decision.skipped.push({ rule: ref(rule), reason: 'keyword_rule_answered', detail: 'a keyword rule already answered this message' });
+      }
+    }
+    return decision;
+  }
+
+  /** The welcome message for enter_session: the first welcome rule allowed now. */
+  decideWelcome(input: Omit<DecideInput, 'text' | 'lastAnyReplyAt'>): Decision {
+    const decision: Decision = { matched: [], replies: [], skipped: [], anyMessageReplied: false, unmatched: false };
+    for (const rule of this.welcomeRules) {
+      const blocked = this.blockedBy(rule, { ...input, text: null, lastAnyReplyAt: null });
+      if (blocked) {
+        decision.skipped.push(blocked);
+        continue;
+      }
+      this.fire(rule, null, 'welcome', decision);
+      break;
+    }
+    return decision;
+  }
+
+  private decideKeywords(text: string, input: DecideInput, decision: Decision): void {
+    if (!text) return;
+    const present = new Set<string>();
+    for (const i of this.index.matchedKeywords(text)) present.add(this.words[i]!);
+
+    // Candidate rules: those with a hit on at least one of their positive conditions.
+    const candidates = new Map<CompiledKeywordRule, { keyword: string; kind: MatchKind } | null>();
+    for (const c of this.byExact.get(text) ?? []) candidates.set(c, null);
+    const cmd = commandWord(text);
+    if (cmd) for (const c of this.byCommand.get(cmd) ?? []) candidates.set(c, null);
+    for (const w of present) for (const c of this.byWord.get(w) ?? []) candidates.set(c, null);
+    for (const c of this.regexRules) candidates.set(c, null);
+
+    const ordered = [...candidates.keys()].sort((a, b) => a.order - b.order);
+    let stoppedBy: Rule | null = null;
+    for (const c of ordered) {
+      const hit = evaluate(c, text, cmd, present, decision);
+      if (!hit) continue;
+      decision.unmatched = false;
+      if (stoppedBy) {
+        decision.skipped.push({ rule: ref(c.rule), reason: 'stopped_by_higher_priority', detail: `rule #${stoppedBy.id} "${stoppedBy.name}" matched first and stops further rules` });
+        continue;
+      }
+      const blocked = this.blockedBy(c.rule, input);
+      if (blocked) {
+        decision.skipped.push(blocked);
+        continue;
+      }
+      this.fire(c.rule, hit.keyword, hit.kind, decision);
+      if (c.rule.stop) stoppedBy = c.rule;
+    }
+  }
+
+  /** Why an otherwise matching rule may not fire now, or null. */
+  private blockedBy(rule: Rule, input: DecideInput): SkippedRule | null {
+    if (!rule.enabled) return { rule: ref(rule), reason: 'disabled', detail: 'the rule is disabled' };
+    if (rule.status === 'draft' && !input.testAccount) {
+      return { rule: ref(rule), reason: 'draft', detail: 'draft rules fire only for test accounts (测试账号)' };
+    }
+    if (rule.active_hours && !isWithinActiveHours(rule.active_hours, input.at, this.timezone)) {
+      return { rule: ref(rule), reason: 'outside_active_hours', detail: `active ${describeActiveHours(rule.active_hours, this.timezone)}` };
+    }
+    return null;
+  }
+
+  private fire(rule: Rule, keyword: string | null, kind: MatchedRule['kind'], decision: Decision): void {
+    decision.matched.push({ rule_id: rule.id, name: rule.name, keyword, kind });
+    for (const reply of rule.reply) decision.replies.push({ rule_id: rule.id, reply });
+  }
+}
+
+/**
+ * Does the rule's whole condition hold? Every condition it has must hold (none excludes);
+ * returns the keyword that made it match, reported in the trace. Regexes run last: they cost most.
+ */
+function evaluate(
+  c: CompiledKeywordRule,
+  text: string,
+  cmd: string | null,
+  present: Set<string>,
+  decision: Decision,
+): { keyword: string; kind: MatchKind } | null {
+  if (c.none.some((w) => present.has(w))) return null;
+  let hit: { keyword: string; kind: MatchKind } | null = null;
+  if (c.exact.length) {
+    if (!c.exact.includes(text)) return null;
+    hit ??= { keyword: text, kind: 'exact' };
+  }
+  if (c.command.length) {
+    if (!cmd || !c.command.includes(cmd)) return null;
+    hit ??= { keyword: `#${cmd}`, kind: 'command' };
+  }
+  if (c.any.length) {
+    const w = c.any.find((k) => present.has(k));
+    if (!w) return null;
+    hit ??= { keyword: w, kind: 'any' };
+  }
+  if (c.all.length) {
+    if (!c.all.every((w) => present.has(w))) return null;
+    hit ??= { keyword: c.all.join('+'), kind: 'all' };
+  }
+  if (c.regexes.length) {
+    let regexHit: { keyword: string; kind: MatchKind } | null = null;
+    for (const { pattern, regex } of c.regexes) {
+      const r = regex.test(text);
+      if (r === 'timeout') {
+        decision.skipped.push({ rule: ref(c.rule), reason: 'regex_timeout', detail: `pattern ${pattern} exceeded its time limit on this message` });
+      } else if (r) {
+        regexHit = { keyword: pattern, kind: 'regex' };
+        break;
+      }
+    }
+    if (!regexHit) return null;
+    hit ??= regexHit;
+  }
+  return hit;
+}
+
+/** "#退货 12345" → "退货" (after normalisation the # is ASCII). */
+function commandWord(text: string): string | null {
+  if (text.charCodeAt(0) !== 35 /* # */) return null;
+  const end = text.indexOf(' ');
+  const word = end === -1 ? text.slice(1) : text.slice(1, end);
+  return word || null;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) {
+    if (!list.includes(value)) list.push(value);
+  } else map.set(key, [value]);
+}
+
+function ref(rule: Rule): { id: number; name: string } {
+  return { id: rule.id, name: rule.name };
+}

@@ -1,0 +1,23 @@
+/**
+ * What the HTTP routes and the CLI work with: one object per running WeReply instance.
+ */
+import type { Logger } from 'pino';
+import type { WeComClient } from './channels/wecom-kf/api-client.js';
+import type { Config } from './config.js';
+import type { MaterialStore } from './materials/material-store.js';
+import type { Metrics } from './metrics.js';
+import type { RuleCache } from './pipeline/rule-cache.js';
+import type { Store } from './store/database.js';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  rules: RuleCache;
+  materials: MaterialStore;
+  metrics: Metrics;
+  /** null until WeCom is configured. */
+  wecom: WeComClient | null;
+  log: Logger;
+  /** True once the server can take callbacks (for /healthz). */
+  ready(): boolean;
+}

@@ -1,0 +1,93 @@
+/**
+ * Opens WeReply's database: an embedded SQLite file by default, PostgreSQL when DATABASE_URL is set.
+ * Domain code sees one Kysely<Database>; the few statements that differ per engine ask `engine`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrateToLatest } from './migrations.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Where the SQLite file lives (undefined on PostgreSQL). */
+  file?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** postgres://… to use PostgreSQL; otherwise SQLite at `${dataDir}/wereply.sqlite`. */
+  databaseUrl?: string;
+  dataDir: string;
+  /** PostgreSQL schema to use (tests give each file its own); created if missing. */
+  pgSchema?: string;
+  /**
+   * SQLite `synchronous` pragma. FULL (default) fsyncs every commit, so an acknowledged callback
+   * survives a power cut, not only a process crash; NORMAL is faster and still crash-safe in WAL mode.
+   */
+  sqliteSync?: 'FULL' | 'NORMAL';
+  /** Maximum PostgreSQL connections of this process. */
+  pgPoolSize?: number;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const file = path.join(opts.dataDir, 'wereply.sqlite');
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${opts.sqliteSync ?? 'FULL'}`);
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db, 'sqlite');
+  return {
+    db,
+    engine: 'sqlite',
+    file,
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store> {
+  const schema = opts.pgSchema;
+  if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  // bigint columns hold millisecond timestamps and ids: well inside Number's safe range.
+  const types = {
+    getTypeParser: (oid: number, format?: any) =>
+      oid === INT8_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
+  };
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.pgPoolSize ?? 10,
+    types,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db, 'postgres');
+  return {
+    db,
+    engine: 'postgres',
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Schema migrations, written once for both engines with Kysely's schema builder.
+ * Add a new entry for every change; never edit one that has shipped.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Engine } from './database.js';
+
+function migrations(engine: Engine): Record<string, Migration> {
+  // An auto-increment primary key spelled the way each engine wants it.
+  const id = engine === 'postgres' ? ('bigserial' as const) : ('integer' as const);
+  const idOpts = (c: any) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
+  const ms = 'bigint' as const;
+
+  return {
+    '0001_spine': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('kf_callbacks')
+          .addColumn('id', id, idOpts)
+          .addColumn('event_key', 'text', (c) => c.notNull().unique())
+          .addColumn('open_kfid', 'text', (c) => c.notNull())
+          .addColumn('sync_token', 'text')
+          .addColumn('create_time', ms, (c) => c.notNull())
+          .addColumn('received_at', ms, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', id, idOpts)
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull().unique())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('run_at', ms, (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', ms)
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('jobs_run_at').on('jobs').columns(['run_at']).execute();
+
+        await db.schema
+          .createTable('kf_cursors')
+          .addColumn('open_kfid', 'text', (c) => c.primaryKey())
+          .addColumn('cursor', 'text', (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('conversations')
+          .addColumn('id', id, idOpts)
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('open_kfid', 'text', (c) => c.notNull())
+          .addColumn('external_userid', 'text', (c) => c.notNull())
+          .addColumn('last_customer_msg_at', ms)
+          .addColumn('sent_since_customer_msg', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_any_reply_at', ms)
+          .addColumn('unmatched_streak', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .addUniqueConstraint('conversations_peer', ['channel', 'open_kfid', 'external_userid'])
+          .execute();
+
+        await db.schema
+          .createTable('customers')
+          .addColumn('external_userid', 'text', (c) => c.primaryKey())
+          .addColumn('test_account', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('name', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('messages')
+          .addColumn('id', id, idOpts)
+          .addColumn('msgid', 'text', (c) => c.notNull().unique())
+          .addColumn('conversation_id', ms, (c) => c.notNull())
+          .addColumn('open_kfid', 'text', (c) => c.notNull())
+          .addColumn('external_userid', 'text', (c) => c.notNull())
+          .addColumn('origin', 'integer', (c) => c.notNull())
+          .addColumn('msgtype', 'text', (c) => c.notNull())
+          .addColumn('text', 'text')
+          .addColumn('raw', 'text', (c) => c.notNull())
+          .addColumn('decision', 'text')
+          .addColumn('send_time', ms, (c) => c.notNull())
+          .addColumn('received_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('messages_conversation').on('messages').columns(['conversation_id', 'id']).execute();
+        await db.schema.createIndex('messages_received').on('messages').columns(['received_at']).execute();
+
+        await db.schema
+          .createTable('rules')
+          .addColumn('id', id, idOpts)
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('match', 'text')
+          .addColumn('reply', 'text', (c) => c.notNull())
+          .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('stop', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('active_hours', 'text')
+          .addColumn('cooldown_seconds', 'integer')
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('live'))
+          .addColumn('hit_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', id, idOpts)
+          .addColumn('conversation_id', ms, (c) => c.notNull())
+          .addColumn('api', 'text', (c) => c.notNull())
+          .addColumn('msgid', 'text', (c) => c.notNull().unique())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', ms, (c) => c.notNull())
+          .addColumn('locked_by', 'text')
+          .addColumn('locked_until', ms)
+          .addColumn('last_errcode', 'integer')
+          .addColumn('reason', 'text')
+          .addColumn('source_msgid', 'text')
+          .addColumn('rule_id', ms)
+          .addColumn('caused_at', ms, (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('sent_at', ms)
+          .execute();
+        await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('outbox_conversation').on('outbox').columns(['conversation_id', 'id']).execute();
+
+        await db.schema
+          .createTable('outbox_attempts')
+          .addColumn('id', id, idOpts)
+          .addColumn('outbox_id', ms, (c) => c.notNull())
+          .addColumn('started_at', ms, (c) => c.notNull())
+          .addColumn('finished_at', ms)
+          .addColumn('outcome', 'text', (c) => c.notNull())
+          .addColumn('errcode', 'integer')
+          .addColumn('error', 'text')
+          .execute();
+        await db.schema.createIndex('outbox_attempts_outbox').on('outbox_attempts').columns(['outbox_id']).execute();
+
+        await db.schema
+          .createTable('materials')
+          .addColumn('id', id, idOpts)
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('filename', 'text', (c) => c.notNull())
+          .addColumn('mime', 'text', (c) => c.notNull())
+          .addColumn('size', ms, (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('media_id', 'text')
+          .addColumn('media_uploaded_at', ms)
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('access_tokens')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('token', 'text', (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error)?.message ?? error)}`);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Table types for Kysely. Timestamps are integer milliseconds since the epoch (bigint in
+ * PostgreSQL, parsed back to number), JSON is stored as text so both engines behave the same,
+ * booleans are 0/1 integers.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface KfCallbackTable {
+  id: Generated<number>;
+  /** WeCom retries a callback up to 3 times; the event's Token (or OpenKfId+CreateTime) names it. */
+  event_key: string;
+  open_kfid: string;
+  sync_token: string | null;
+  create_time: number;
+  received_at: number;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  /** Jobs with the same key are coalesced: a newer callback updates the pending job's payload. */
+  key: string;
+  payload: string;
+  run_at: number;
+  attempts: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface KfCursorTable {
+  open_kfid: string;
+  cursor: string;
+  updated_at: number;
+}
+
+export interface ConversationTable {
+  id: Generated<number>;
+  channel: string;
+  open_kfid: string;
+  external_userid: string;
+  last_customer_msg_at: number | null;
+  /** Messages sent since the customer last wrote: WeCom allows 5 within 48 h. */
+  sent_since_customer_msg: number;
+  /** Last time the any-message reply (收到消息回复) went to this customer: its cooldown. */
+  last_any_reply_at: number | null;
+  /** Consecutive customer messages no rule matched (handoff after N, see routing). */
+  unmatched_streak: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CustomerTable {
+  external_userid: string;
+  /** 测试账号: draft rules fire only for these customers. */
+  test_account: number;
+  name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessageTable {
+  id: Generated<number>;
+  msgid: string;
+  conversation_id: number;
+  open_kfid: string;
+  external_userid: string;
+  /** 3 customer, 4 system event, 5 servicer in the WeCom client. */
+  origin: number;
+  msgtype: string;
+  /** Plain text of a text message (or a menu click's text), null otherwise. */
+  text: string | null;
+  /** The original message item as pulled from sync_msg. */
+  raw: string;
+  /** JSON of the decision taken (matched/skipped rules), for the conversation view and analytics. */
+  decision: string | null;
+  send_time: number;
+  received_at: number;
+}
+
+export interface RuleTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  match: string | null;
+  reply: string;
+  priority: number;
+  stop: number;
+  active_hours: string | null;
+  cooldown_seconds: number | null;
+  enabled: number;
+  status: string;
+  hit_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  conversation_id: number;
+  /** 'send_msg' or 'send_msg_on_event' (welcome). */
+  api: string;
+  /** Stable WeCom msgid (≤32 bytes, [0-9a-zA-Z_-]), derived from the cause, reused on every retry. */
+  msgid: string;
+  /** The reply to send, in WeReply's own reply format (materials resolved at send time). */
+  payload: string;
+  /** pending | sending | retry | sent | failed | held */
+  status: string;
+  priority: number;
+  attempts: number;
+  next_attempt_at: number;
+  locked_by: string | null;
+  locked_until: number | null;
+  last_errcode: number | null;
+  /** Human-readable reason of the last failure or of the final state. */
+  reason: string | null;
+  source_msgid: string | null;
+  rule_id: number | null;
+  /** When the cause (the customer's message) was received, for the reply latency metric. */
+  caused_at: number;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface OutboxAttemptTable {
+  id: Generated<number>;
+  outbox_id: number;
+  started_at: number;
+  finished_at: number | null;
+  /** in_flight | ok | error | unknown (process died mid-call; may be repeated once more) */
+  outcome: string;
+  errcode: number | null;
+  error: string | null;
+}
+
+export interface MaterialTable {
+  id: Generated<number>;
+  /** image | video | file | voice */
+  kind: string;
+  filename: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  /** Path of the stored bytes, relative to the data directory. */
+  path: string;
+  media_id: string | null;
+  media_uploaded_at: number | null;
+  created_at: number;
+}
+
+export interface AccessTokenTable {
+  key: string;
+  token: string;
+  expires_at: number;
+  updated_at: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  kf_callbacks: KfCallbackTable;
+  jobs: JobTable;
+  kf_cursors: KfCursorTable;
+  conversations: ConversationTable;
+  customers: CustomerTable;
+  messages: MessageTable;
+  rules: RuleTable;
+  outbox: OutboxTable;
+  outbox_attempts: OutboxAttemptTable;
+  materials: MaterialTable;
+  access_tokens: AccessTokenTable;
+  settings: SettingTable;
+}
+
+export type RuleRow = Selectable<RuleTable>;
+export type NewRuleRow = Insertable<RuleTable>;
+export type RuleRowUpdate = Updateable<RuleTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type ConversationRow = Selectable<ConversationTable>;
+export type MaterialRow = Selectable<MaterialTable>;
+export type JobRow = Selectable<JobTable>;
