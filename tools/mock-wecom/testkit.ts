@@ -107,6 +107,6 @@ export async function uploadMedia(
   const u = new URL('/cgi-bin/media/upload', baseUrl);
   u.searchParams.set('access_token', accessToken);
   u.searchParams.set('type', type);
-  const res = await fetch(u, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const res = await fetch(u, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) });
   return { status: res.status, json: (await res.json()) as ApiAnswer['json'] };
 }
