@@ -223,6 +223,19 @@ export interface MockWeCom {
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+/** The /cgi-bin/ APIs the mock serves besides gettoken. */
+const API_ROUTES = new Set([
+  '/cgi-bin/kf/sync_msg',
+  '/cgi-bin/kf/send_msg',
+  '/cgi-bin/kf/send_msg_on_event',
+  '/cgi-bin/kf/service_state/get',
+  '/cgi-bin/kf/service_state/trans',
+  '/cgi-bin/kf/account/list',
+  '/cgi-bin/kf/servicer/list',
+  '/cgi-bin/kf/customer/batchget',
+  '/cgi-bin/media/upload',
+]);
+
 interface ActiveFault {
   fault: Fault;
   remaining: number;
@@ -445,18 +458,8 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     if (path === '/cgi-bin/gettoken') {
       return { status: 200, result: world.getToken(query.get('corpid'), query.get('corpsecret')) };
     }
-    const routes = new Set([
-      '/cgi-bin/kf/sync_msg',
-      '/cgi-bin/kf/send_msg',
-      '/cgi-bin/kf/send_msg_on_event',
-      '/cgi-bin/kf/service_state/get',
-      '/cgi-bin/kf/service_state/trans',
-      '/cgi-bin/kf/account/list',
-      '/cgi-bin/kf/servicer/list',
-      '/cgi-bin/kf/customer/batchget',
-      '/cgi-bin/media/upload',
-    ]);
-    if (!routes.has(path)) {
+
+    if (!API_ROUTES.has(path)) {
       return { status: 404, result: { errcode: 404, errmsgDetail: `no such API in the mock: ${path}` } };
     }
     const tokenErr = world.checkAccessToken(query.get('access_token'));
