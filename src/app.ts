@@ -20,7 +20,7 @@ import { kfCallbackRoutes } from './channels/wecom-kf/callback-route.js';
 import { createCallbackCrypto } from './channels/wecom-kf/crypto.js';
 import { CHANNEL as KF_CHANNEL } from './channels/wecom-kf/messages.js';
 import { KfSender } from './channels/wecom-kf/sender.js';
-import { KF_SYNC_JOB, makeKfSyncHandler } from './channels/wecom-kf/sync.js';
+import { KF_SYNC_JOB, kfSyncKey, makeKfSyncHandler } from './channels/wecom-kf/sync.js';
 import type { Config } from './config.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -179,6 +179,14 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     }
     runner.start();
     outbox.start();
+    // Catch up: messages that arrived while WeReply was down (their callbacks failed) are pulled now.
+    if (wecom) {
+      const now = Date.now();
+      for (const { open_kfid } of await store.db.selectFrom('kf_cursors').select('open_kfid').execute()) {
+        await jobs.enqueue(store.db, KF_SYNC_JOB, kfSyncKey(open_kfid), { open_kfid }, now);
+      }
+      wakeup.notify('jobs');
+    }
   };
 
   return {

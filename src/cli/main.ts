@@ -1,6 +1,7 @@
 /**
  * `wereply <command>`: start | simulate | send | mock-wecom.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { startCommand } from './start.js';
@@ -21,6 +22,8 @@ Usage:
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // A .env file in the working folder configures WeReply; variables already set win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
     switch (command) {
       case 'start':

@@ -1,0 +1,135 @@
+/**
+ * kill -9 at random moments: nothing is lost, per-conversation order holds, and the only calls
+ * repeated are those in flight when the process died — with their same msgids.
+ * WeReply runs as a real child process (`node bin/wereply.js start`) against the mock WeCom.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startMockWeCom, type MockWeCom } from '../tools/mock-wecom/server.js';
+import { eventually, sleep } from './stack.js';
+
+const CUSTOMERS = 12;
+const STEPS = 5;
+const KILLS = 4;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('crash safety (kill -9)', () => {
+  let mock: MockWeCom;
+  let child: ChildProcess | undefined;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-crash-'));
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await mock?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses nothing, keeps order, and repeats only in-flight calls with the same msgid', async () => {
+    mock = await startMockWeCom({ callbackRetryDelayMs: 400, callbackTimeoutMs: 1000 });
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WEREPLY_DATA_DIR: dataDir,
+      WECOM_CORP_ID: mock.credentials.corpId,
+      WECOM_KF_SECRET: mock.credentials.kfSecret,
+      WECOM_TOKEN: mock.credentials.token,
+      WECOM_ENCODING_AES_KEY: mock.credentials.encodingAESKey,
+      WECOM_API_BASE: mock.url,
+      WEREPLY_ADMIN_TOKEN: 'crash-admin',
+      LOG_LEVEL: 'warn',
+    };
+    mock.setCallbackUrl(`http://127.0.0.1:${port}/wecom/kf/callback`);
+    const start = async () => {
+      const p = spawn(process.execPath, ['bin/wereply.js', 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      child = p;
+      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 20_000, 'WeReply to start');
+      return p;
+    };
+    let proc = await start();
+
+    // One rule per step, so each reply names the customer message it answers.
+    for (let k = 1; k <= STEPS; k++) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/rules`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer crash-admin', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `step ${k}`, match: { any: [`第${k}步`] }, reply: [{ type: 'text', text: `答${k}` }] }),
+      });
+      expect(res.status).toBe(201);
+    }
+    // Slow WeCom down a little so that kills land while calls are in flight.
+    mock.injectFault({ path: '/cgi-bin/kf/send_msg', delayMs: 25, times: 1_000_000 });
+
+    const traffic = (async () => {
+      for (let k = 1; k <= STEPS; k++) {
+        for (let c = 0; c < CUSTOMERS; c++) await mock.customerSays({ external_userid: `wm_crash_${c}`, text: `第${k}步` });
+        await sleep(120);
+      }
+    })();
+    for (let i = 0; i < KILLS; i++) {
+      await sleep(150 + Math.random() * 350);
+      proc.kill('SIGKILL');
+      await new Promise((r) => proc.once('exit', r));
+      proc = await start();
+    }
+    await traffic;
+
+    const delivered = () => new Set(mock.sent.filter((r) => r.errcode === 0).map((r) => r.msgid)).size;
+    await eventually(() => delivered() === CUSTOMERS * STEPS, 60_000, `all ${CUSTOMERS * STEPS} replies`);
+    await sleep(500);
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+
+    const db = new SQLite(path.join(dataDir, 'wereply.sqlite'), { readonly: true });
+    try {
+      // Nothing lost: every customer message stored once, every callback WeCom saw acknowledged is stored.
+      expect(db.prepare('SELECT count(*) n FROM messages WHERE origin = 3').get()).toEqual({ n: CUSTOMERS * STEPS });
+      const stored = new Set((db.prepare('SELECT event_key FROM kf_callbacks').all() as { event_key: string }[]).map((r) => r.event_key));
+      for (const cb of mock.callbacks.filter((d) => d.status === 'delivered')) expect(stored.has(`token:${cb.msgToken}`)).toBe(true);
+
+      // Order: each customer's replies, by first delivery, follow their messages.
+      for (let c = 0; c < CUSTOMERS; c++) {
+        const firsts: string[] = [];
+        const seen = new Set<string>();
+        for (const r of mock.sent.filter((x) => x.touser === `wm_crash_${c}` && x.errcode === 0)) {
+          if (seen.has(r.msgid!)) continue;
+          seen.add(r.msgid!);
+          firsts.push((r.body.text as { content: string }).content);
+        }
+        expect(firsts).toEqual(Array.from({ length: STEPS }, (_, k) => `答${k + 1}`));
+      }
+
+      // Repeats: only msgids with an attempt whose outcome was unknown (in flight at a kill).
+      const calls = new Map<string, number>();
+      for (const r of mock.sent) calls.set(r.msgid!, (calls.get(r.msgid!) ?? 0) + 1);
+      const unknown = new Map(
+        (db.prepare(`SELECT o.msgid, count(*) n FROM outbox_attempts a JOIN outbox o ON o.id = a.outbox_id WHERE a.outcome = 'unknown' GROUP BY o.msgid`).all() as { msgid: string; n: number }[]).map((r) => [r.msgid, r.n]),
+      );
+      let repeated = 0;
+      for (const [msgid, n] of calls) {
+        if (n > 1) {
+          repeated += n - 1;
+          expect(unknown.get(msgid) ?? 0, `msgid ${msgid} was sent ${n} times`).toBeGreaterThanOrEqual(n - 1);
+        }
+      }
+      expect(repeated).toBeLessThanOrEqual(KILLS * 16);
+      const statuses = db.prepare('SELECT status, count(*) n FROM outbox GROUP BY status').all();
+      expect(statuses).toEqual([{ status: 'sent', n: CUSTOMERS * STEPS }]);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+});
