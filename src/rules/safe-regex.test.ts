@@ -85,13 +85,18 @@ describe('SafeRegex.test: a time limit on the path every message takes', () => {
     expect(r.regex.test('我要退一下款')).toBe(true);
   });
 
-  it('answers false without running the regex when a required literal is missing', () => {
+  it('answers false without running the regex when no required literal is present', () => {
     const re = accept('退(货|款)');
-    expect(re.requiredLiteral).toBe('退');
+    expect(re.requiredLiterals).toEqual(['退']);
     expect(re.test('x'.repeat(MAX_INPUT_LENGTH))).toBe(false);
+    expect(accept('(退货|退款)+').requiredLiterals).toEqual(['退货', '退款']);
+    expect(accept('订单.{0,4}\\d{6,}').requiredLiterals).toEqual(['订单']);
+    // An optional part or an alternative that needs nothing gives no shortcut.
+    expect(accept('(退货)?\\d+').requiredLiterals).toBeNull();
+    expect(accept('退货|\\d+').requiredLiterals).toBeNull();
     // Under i, a literal with case is not used as a shortcut (ſ/K fold to s/k in Unicode mode).
-    expect(accept('vip\\d+', 'iu').requiredLiteral).toBeNull();
-    expect(accept('vip\\d+', '').requiredLiteral).toBe('vip');
+    expect(accept('vip\\d+', 'iu').requiredLiterals).toBeNull();
+    expect(accept('vip\\d+', '').requiredLiterals).toEqual(['vip']);
   });
 
   it('caps input at 4,096 code units without splitting an emoji', () => {

@@ -27,8 +27,9 @@
  *    input for which that bound stays under 100,000 steps (well under 1 ms); shorter messages (most
  *    customer messages) run directly;
  * 2. everything else runs inside `vm` with the timeout (default 20 ms) and returns 'timeout' when cut.
- * Before either, a required literal (e.g. '退' in '退(货|款)') is looked up with `includes`: if it is
- * absent the answer is false without running the regex at all. Input is capped at 4,096 code units.
+ * Before either, required literals ('退' for '退(货|款)', one of '退货'/'退款' for '(退货|退款)+') are
+ * looked up with `includes`: if none is present the answer is false without running the regex.
+ * Input is capped at 4,096 code units.
  */
 import vm from 'node:vm';
 
@@ -94,17 +95,17 @@ function clipInput(text: string): string {
 export class SafeRegex {
   /** Longest input that runs directly (provably cheap); -1 when every call goes through the vm guard. */
   readonly directMaxLength: number;
-  /** A substring every matching text contains (checked with `includes` first), or null. */
-  readonly requiredLiteral: string | null;
+  /** Every matching text contains at least one of these (checked with `includes` first), or null. */
+  readonly requiredLiterals: readonly string[] | null;
 
   /** Use `compileUserRegex`; the constructor trusts that the pattern was validated. */
   constructor(
     readonly regex: RegExp,
     readonly timeoutMs: number,
-    analysis: { directMaxLength: number; requiredLiteral: string | null },
+    analysis: { directMaxLength: number; requiredLiterals: string[] | null },
   ) {
     this.directMaxLength = analysis.directMaxLength;
-    this.requiredLiteral = analysis.requiredLiteral;
+    this.requiredLiterals = analysis.requiredLiterals;
   }
 
   get source(): string {
@@ -118,7 +119,7 @@ export class SafeRegex {
   /** Does the (first 4,096 code units of) text match? 'timeout' if it did not finish in time. */
   test(text: string): boolean | 'timeout' {
     const s = clipInput(text);
-    if (this.requiredLiteral !== null && !s.includes(this.requiredLiteral)) return false;
+    if (this.requiredLiterals !== null && !this.requiredLiterals.some((l) => s.includes(l))) return false;
     if (s.length <= this.directMaxLength) return this.regex.test(s);
     return testWithTimeLimit(this.regex, s, this.timeoutMs);
   }
@@ -807,13 +808,24 @@ function caseless(cp: number): boolean {
   );
 }
 
-/** The longest string any text matching `root` must contain, or null. Sound, not complete. */
-function requiredLiteral(root: Node, ignoreCase: boolean): string | null {
-  const candidates: string[] = [];
+/**
+ * Strings of which any text matching `root` must contain at least one ('退' for '退(货|款)',
+ * ['退货', '退款'] for '(退货|退款)+'), or null. Sound, not complete: when unsure, no shortcut.
+ */
+function requiredLiterals(root: Node, ignoreCase: boolean): string[] | null {
   const usable = (cp: number) => !ignoreCase || caseless(cp);
-  const visit = (n: Node): void => {
+  // Rank: the shortest alternative decides how selective a requirement is; fewer alternatives win ties.
+  const better = (a: string[] | null, b: string[] | null): string[] | null => {
+    if (a === null) return b;
+    if (b === null) return a;
+    const la = Math.min(...a.map((x) => x.length));
+    const lb = Math.min(...b.map((x) => x.length));
+    return lb > la || (lb === la && b.length < a.length) ? b : a;
+  };
+  const visit = (n: Node): string[] | null => {
     switch (n.type) {
       case 'seq': {
+        let best: string[] | null = null;
         let run = '';
         for (const item of n.items) {
           if (item.type === 'char' && item.literal !== null && usable(item.literal)) {
@@ -821,31 +833,32 @@ function requiredLiteral(root: Node, ignoreCase: boolean): string | null {
             continue;
           }
           if (item.type === 'assert') continue; // consumes nothing: the run goes on
-          if (run) candidates.push(run);
+          if (run) best = better(best, [run]);
           run = '';
-          visit(item);
+          best = better(best, visit(item));
         }
-        if (run) candidates.push(run);
-        break;
+        return run ? better(best, [run]) : best;
       }
-      case 'alt':
-        if (n.alts.length === 1) visit(n.alts[0]!);
-        break;
+      case 'alt': {
+        const any: string[] = [];
+        for (const a of n.alts) {
+          const r = visit(a);
+          if (r === null) return null; // one alternative needs nothing: no requirement
+          any.push(...r);
+        }
+        return any.length <= 16 ? [...new Set(any)] : null;
+      }
       case 'group':
-        if (n.kind === 'capture' || n.kind === 'group' || n.kind === 'lookahead' || n.kind === 'lookbehind') visit(n.body);
-        break;
+        return n.kind === 'capture' || n.kind === 'group' || n.kind === 'lookahead' || n.kind === 'lookbehind' ? visit(n.body) : null;
       case 'quant':
-        if (n.min >= 1) visit(n.body);
-        break;
+        return n.min >= 1 ? visit(n.body) : null;
       case 'char':
-        if (n.literal !== null && usable(n.literal)) candidates.push(String.fromCodePoint(n.literal));
-        break;
+        return n.literal !== null && usable(n.literal) ? [String.fromCodePoint(n.literal)] : null;
+      default:
+        return null;
     }
   };
-  visit(root);
-  let best: string | null = null;
-  for (const c of candidates) if (best === null || c.length > best.length) best = c;
-  return best;
+  return visit(root);
 }
 
 /** Shortest-ish string matching `n` (good enough to build probes). */
@@ -990,8 +1003,8 @@ function compileUncached(pattern: string, flags: string, timeoutMs: number, prob
   }
   const analysis =
     root !== null
-      ? { directMaxLength: directLengthBound(root, flags.includes('m')), requiredLiteral: requiredLiteral(root, ignoreCase) }
-      : { directMaxLength: -1, requiredLiteral: null };
+      ? { directMaxLength: directLengthBound(root, flags.includes('m')), requiredLiterals: requiredLiterals(root, ignoreCase) }
+      : { directMaxLength: -1, requiredLiterals: null };
   return { ok: true, regex: new SafeRegex(regex, timeoutMs, analysis) };
 }
 
