@@ -938,6 +938,7 @@ function literalPrefix(root: Node): string {
 // ---------------------------------------------------------------------------------------------
 
 const cache = new Map<string, CompileResult>();
+const TOO_SLOW = 'pattern is too slow';
 const CACHE_LIMIT = 500;
 
 /**
@@ -951,8 +952,11 @@ export function compileUserRegex(pattern: string, flags = '', options: SafeRegex
   const hit = cache.get(key);
   if (hit) return hit;
   const result = compileUncached(pattern, flags, timeoutMs, probeTimeoutMs);
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(key, result);
+  // A "too slow" verdict depends on machine load at that moment: decide it again next time.
+  if (result.ok || !result.error.startsWith(TOO_SLOW)) {
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+    cache.set(key, result);
+  }
   return result;
 }
 
@@ -997,7 +1001,7 @@ function compileUncached(pattern: string, flags: string, timeoutMs: number, prob
       const preview = input.length > 12 ? `${input.slice(0, 8)}…${JSON.stringify(input.slice(-1)).slice(1, -1)}` : input;
       return {
         ok: false,
-        error: `pattern is too slow: checking a ${input.length}-character message like "${preview}" took over ${probeTimeoutMs} ms (catastrophic backtracking); simplify it, e.g. avoid several '.*' or '+' next to each other that can match the same characters`,
+        error: `${TOO_SLOW}: checking a ${input.length}-character message like "${preview}" took over ${probeTimeoutMs} ms (catastrophic backtracking); simplify it, e.g. avoid several '.*' or '+' next to each other that can match the same characters`,
       };
     }
   }
