@@ -18,6 +18,7 @@ import { Mint } from 'mint-filter';
 import { pathToFileURL } from 'node:url';
 import { KeywordIndex } from '../src/rules/keyword-index.js';
 import { normalizeText } from '../src/rules/normalize.js';
+import { compileUserRegex, testWithTimeLimit } from '../src/rules/safe-regex.js';
 import { makeDictionary, makeMessages } from './corpus.js';
 
 export interface KeywordBenchRow {
@@ -39,6 +40,8 @@ export interface KeywordBenchResult {
   dictionary: number;
   /** KeywordIndex build time and size, for the record. */
   index: { buildMs: number; states: number; memoryBytes: number };
+  /** Cost per call of regex rules (µs) on the same messages: plain RegExp, the vm guard, SafeRegex. */
+  regexOverhead: Array<{ what: string; microsPerCall: number }>;
   warnings: string[];
 }
 
@@ -138,6 +141,8 @@ export async function runKeywordMatchingBench(opts: { messages?: number; rounds?
   for (const impl of impls) for (let w = 0; w < 2; w++) timeOnce(impl); // warm-up (JIT, caches)
   for (let r = 0; r < rounds; r++) for (const impl of impls) rates.get(impl.impl)!.push(timeOnce(impl));
 
+  const regexOverhead = measureRegexOverhead(normalized.slice(0, 20_000));
+
   const mintRate = median(rates.get(impls[1]!.impl)!);
   const results = impls.map((impl) => {
     const charsPerSec = median(rates.get(impl.impl)!);
@@ -151,8 +156,46 @@ export async function runKeywordMatchingBench(opts: { messages?: number; rounds?
     chars,
     dictionary: dictionary.length,
     index: { buildMs, states: index.stateCount, memoryBytes: index.memoryBytes },
+    regexOverhead,
     warnings,
   };
+}
+
+/** µs per call over `messages`, cycling; one warm-up pass over a few hundred first. */
+function microsPerCall(messages: readonly string[], calls: number, f: (text: string) => unknown): number {
+  for (let i = 0; i < Math.min(300, calls); i++) f(messages[i % messages.length]!);
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) f(messages[i % messages.length]!);
+  return ((performance.now() - start) / calls) * 1000;
+}
+
+/**
+ * What the regex time limit costs: a plain RegExp.test, the same call inside the vm guard
+ * (what every call would cost if all went through it), and SafeRegex.test, which runs directly
+ * when its step bound allows, skips when no required literal is present, and otherwise uses the vm.
+ */
+function measureRegexOverhead(messages: readonly string[]): Array<{ what: string; microsPerCall: number }> {
+  const out: Array<{ what: string; microsPerCall: number }> = [];
+  const plain = /退(货|款)/iu;
+  out.push({ what: 'RegExp.test /退(货|款)/iu (no limit)', microsPerCall: microsPerCall(messages, 200_000, (t) => plain.test(t)) });
+  out.push({ what: 'vm guard with timeout, same regex', microsPerCall: microsPerCall(messages, 2_000, (t) => testWithTimeLimit(plain, t, 20)) });
+  for (const pattern of ['退(货|款)', '^\\d{11}$', '订单.{0,4}\\d{6,}', '(退货|退款)+']) {
+    const compiled = compileUserRegex(pattern, 'iu');
+    if (!compiled.ok) continue;
+    const re = compiled.regex;
+    let skipped = 0;
+    let direct = 0;
+    for (const m of messages) {
+      if (re.requiredLiterals !== null && !re.requiredLiterals.some((l) => m.includes(l))) skipped++;
+      else if (m.length <= re.directMaxLength) direct++;
+    }
+    const share = (x: number) => `${Math.round((x / messages.length) * 100)}%`;
+    out.push({
+      what: `SafeRegex.test /${pattern}/iu (skip ${share(skipped)}, direct ${share(direct)}, vm ${share(messages.length - skipped - direct)})`,
+      microsPerCall: microsPerCall(messages, 20_000, (t) => re.test(t)),
+    });
+  }
+  return out;
 }
 
 function printTable(r: KeywordBenchResult): void {
@@ -173,6 +216,8 @@ function printTable(r: KeywordBenchResult): void {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
+  console.log('regex rules, cost per call on the same messages:');
+  for (const x of r.regexOverhead) console.log(`  ${x.what.padEnd(72)} ${x.microsPerCall.toFixed(3).padStart(9)} µs`);
   const ours = r.results[0]!;
   console.log(`target: KeywordIndex ≥${r.target}x mint-filter → ${ours.ratioToMintFilter >= r.target ? 'met' : 'NOT met'} (${ours.ratioToMintFilter.toFixed(2)}x)`);
   for (const w of r.warnings) console.log(`WARNING: ${w}`);
