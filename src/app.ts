@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -109,7 +109,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       onFailed: (row) => metrics.failed.inc({ api: row.api }),
     },
   });
-  const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }) });
+  const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }), leaseMs: 30_000 });
   if (wecom) {
     runner.register(
       KF_SYNC_JOB,
@@ -120,7 +120,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         wakeup,
         log: log.child({ component: 'kf_sync' }),
         staleAfterMs: config.staleAfterSeconds * 1000,
-        extendLease: (job) => jobs.extend(job, 60_000),
+        extendLease: (job) => jobs.extend(job, 30_000),
         onIngested: (results, origins) => {
           results.forEach((r, i) => (r.stored ? metrics.received.inc({ channel: KF_CHANNEL, origin: String(origins[i]) }) : metrics.duplicates.inc()));
         },
@@ -130,7 +130,8 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs would double the log volume at callback rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
   });
@@ -169,16 +170,27 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
 
   const startWorkers = opts.workers ?? true;
   let started = false;
+  let housekeeping: NodeJS.Timeout | undefined;
+  /** Callback records only guard against retries and replays (minutes); a week is plenty. */
+  const pruneCallbacks = async () => {
+    try {
+      await store.db.deleteFrom('kf_callbacks').where('received_at', '<', Date.now() - 7 * 86400_000).execute();
+    } catch (err) {
+      log.warn({ err }, 'pruning old callback records failed');
+    }
+  };
   const startPipeline = async () => {
     if (!startWorkers || started) return;
     started = true;
     // Embedded SQLite: no other process can own a 'sending' row, so rows left by a crash are retried now.
     if (store.engine === 'sqlite') {
+      await jobs.releaseOrphans();
       const n = await outbox.releaseOrphans();
       if (n) log.warn({ rows: n }, 'outbox rows were in flight when WeReply stopped; their calls will be repeated once with the same msgid');
     }
     runner.start();
     outbox.start();
+    housekeeping = setInterval(() => void pruneCallbacks(), 3600_000).unref();
     // Catch up: messages that arrived while WeReply was down (their callbacks failed) are pulled now.
     if (wecom) {
       const now = Date.now();
@@ -203,6 +215,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     },
     async close() {
       ready = false;
+      clearInterval(housekeeping);
       await app.close();
       await runner.stop();
       await outbox.stop();

@@ -10,7 +10,8 @@ describe('kf callback endpoint', () => {
   let s: Stack;
   let cb: string;
   beforeAll(async () => {
-    s = await startStack('sqlite');
+    // Workers off: pull jobs stay in the table, so "nothing changed" can be checked exactly.
+    s = await startStack('sqlite', { wereply: { workers: false } });
     cb = `${s.url}/wecom/kf/callback`;
   });
   afterAll(async () => s?.close());
@@ -36,7 +37,7 @@ describe('kf callback endpoint', () => {
     const { query } = buildUrlVerification({ ...creds(), echoPlain: '1' });
     const res = await fetch(`${cb}?${new URLSearchParams({ ...(query as any), msg_signature: '0'.repeat(40) })}`);
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toMatch(/msg_signature/);
+    expect(((await res.json()) as any).error).toMatch(/msg_signature/);
   });
 
   it('stores a valid kf_msg_or_event with its pull job, and acknowledges a retry without a second job', async () => {
@@ -86,7 +87,7 @@ describe('kf callback endpoint', () => {
     const { query, body } = build();
     const res = await post(query, body);
     expect(res.status).toBe(status);
-    expect((await res.json()).error).toMatch(message);
+    expect(((await res.json()) as any).error).toMatch(message);
     expect(await counts()).toEqual(before);
   });
 
@@ -101,6 +102,6 @@ describe('kf callback endpoint', () => {
   it('refuses a request without the signature parameters (400)', async () => {
     const res = await fetch(cb, { method: 'POST', body: '<xml/>' });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatch(/msg_signature/);
+    expect(((await res.json()) as any).error).toMatch(/msg_signature/);
   });
 });

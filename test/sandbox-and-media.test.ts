@@ -102,11 +102,17 @@ describe('sandbox, draft rules, any-message reply and media', () => {
     expect(uploads()).toBe(1);
     // 2.7 days later (less than 12 h left): renewed before use.
     await s.wr.store.db.updateTable('materials').set({ media_uploaded_at: Date.now() - 2.7 * 86400_000 }).where('id', '=', ids.png!).execute();
-    s.mock.advanceClock(2.7 * 86400_000);
     await s.mock.customerSays({ external_userid: 'wm_media3', text: '退货' });
     const renewed = await s.mock.waitForSent(2, 10_000, (r) => r.touser === 'wm_media3' && r.errcode === 0);
-    expect((renewed[1]!.body.image as { media_id: string }).media_id).not.toBe(mediaId);
+    const renewedId = (renewed[1]!.body.image as { media_id: string }).media_id;
+    expect(renewedId).not.toBe(mediaId);
     expect(uploads()).toBe(2);
+    // WeCom says the media_id is invalid (40007): uploaded again at once and sent.
+    s.mock.injectFault({ path: '/cgi-bin/kf/send_msg', errcode: 40007, match: (b) => (b as { msgtype?: string }).msgtype === 'image' });
+    await s.mock.customerSays({ external_userid: 'wm_media4', text: '退货' });
+    const retried = await s.mock.waitForSent(2, 10_000, (r) => r.touser === 'wm_media4' && r.errcode === 0);
+    expect((retried[1]!.body.image as { media_id: string }).media_id).not.toBe(renewedId);
+    expect(uploads()).toBe(3);
   });
 
   it('offers the same sandbox on the command line', async () => {

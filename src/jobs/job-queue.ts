@@ -78,6 +78,12 @@ export class JobQueue {
     await this.db.updateTable('jobs').set({ locked_until: Date.now() + leaseMs }).where('id', '=', job.id).where('locked_by', '=', this.workerId).execute();
   }
 
+  /** Embedded mode only: jobs held by a process that died are free again at once. */
+  async releaseOrphans(): Promise<number> {
+    const res = await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('locked_until', 'is not', null).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   /** Earliest run_at of any job, for the runner's sleep. */
   async nextDue(kinds: string[]): Promise<number | undefined> {
     const row = await this.db.selectFrom('jobs').select((eb) => eb.fn.min('run_at').as('next')).where('kind', 'in', kinds).executeTakeFirst();
