@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration tests start servers on random ports and share one PostgreSQL database;
     // files that touch PostgreSQL use their own schema, so files may run in parallel.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
