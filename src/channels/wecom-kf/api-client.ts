@@ -26,6 +26,7 @@ export class WeComNetworkError extends Error {
 }
 
 export interface TokenCache {
+  /** expiresAt: when the token stops being used (WeCom's expiry less a safety margin). */
   get(key: string): Promise<{ token: string; expiresAt: number } | undefined>;
   put(key: string, token: string, expiresAt: number): Promise<void>;
   /** Forget a token WeCom rejected, unless another instance already replaced it. */
@@ -39,7 +40,7 @@ export interface WeComClientOptions {
   tokenCache: TokenCache;
   /** Per-call timeout (ms). */
   timeoutMs?: number;
-  /** Refresh this long before the token's expiry (ms). */
+  /** Refresh this long before the token's expiry (ms; at most a fifth of its lifetime). */
   refreshMarginMs?: number;
   now?: () => number;
   /** Every non-zero errcode, for metrics and the settings page. */
@@ -79,7 +80,7 @@ export class WeComClient {
   /** A valid access token, from the shared cache or freshly fetched. */
   async accessToken(): Promise<string> {
     const cached = await this.opts.tokenCache.get(this.tokenKey);
-    if (cached && cached.expiresAt - (this.opts.refreshMarginMs ?? 300_000) > this.now()) return cached.token;
+    if (cached && cached.expiresAt > this.now()) return cached.token;
     return this.fetchToken();
   }
 
@@ -90,8 +91,10 @@ export class WeComClient {
         const url = `${this.opts.apiBase}/cgi-bin/gettoken?corpid=${encodeURIComponent(this.opts.corpId)}&corpsecret=${encodeURIComponent(this.opts.secret)}`;
         const res = await this.http('gettoken', url, undefined);
         const token = String(res.access_token);
-        const expiresIn = Number(res.expires_in ?? 7200);
-        await this.opts.tokenCache.put(this.tokenKey, token, this.now() + expiresIn * 1000);
+        const lifetimeMs = Number(res.expires_in ?? 7200) * 1000;
+        // Cached until shortly before WeCom's expiry: 5 minutes, or a fifth of a short lifetime.
+        const margin = Math.min(this.opts.refreshMarginMs ?? 300_000, lifetimeMs / 5);
+        await this.opts.tokenCache.put(this.tokenKey, token, this.now() + lifetimeMs - margin);
         return token;
       } finally {
         this.refreshing = undefined;
