@@ -62,6 +62,8 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     pino({
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.query.access_token', 'req.query.corpsecret'], censor: '[redacted]' },
+      // Readable lines in a terminal; JSON lines (for log collectors) otherwise.
+      ...(process.stdout.isTTY && !process.env.LOG_JSON ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
     });
   const store: Store = await openStore({
     dataDir: config.dataDir,
