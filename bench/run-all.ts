@@ -1,0 +1,94 @@
+/**
+ * Runs every benchmark in sequence — (a) keyword matching, (b) callback ingest, (c) reply latency —
+ * prints one summary of the ratios against their same-run baselines and the targets, and writes
+ * everything to bench/results/latest.json (git-ignored; the README cites the numbers).
+ *
+ *   npm run bench        (= npm run build && node dist/bench/run-all.js)
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCallbackIngestBench, type IngestReport } from './callback-ingest.js';
+import { runKeywordMatchingBench, type KeywordBenchResult } from './keyword-matching.js';
+import { fmt, isMain, pct, printTable, repoRoot } from './lib.js';
+import { runReplyLatencyBench, type ReplyLatencyReport } from './reply-latency.js';
+
+function gitCommit(root: string): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+export async function runAll(): Promise<void> {
+  const started = Date.now();
+  console.log('\n== keyword matching: KeywordIndex vs mint-filter on the same messages');
+  const keyword: KeywordBenchResult = await runKeywordMatchingBench({ log: (line) => console.log(`   ${line}`) });
+  const ingest: IngestReport = await runCallbackIngestBench();
+  const latency: ReplyLatencyReport = await runReplyLatencyBench();
+
+  // ---------------------------------------------------------------- summary
+  const rows: string[][] = [];
+  for (const r of keyword.results) {
+    // The target is about WeReply's matcher alone (not the rows with normalisation or other libraries).
+    const targeted = r.impl === 'WeReply KeywordIndex';
+    rows.push([
+      `(a) keyword matching: ${r.impl}`,
+      'chars/s',
+      fmt(r.charsPerSec),
+      'mint-filter',
+      `${r.ratioToMintFilter.toFixed(2)}x`,
+      targeted ? `≥${keyword.target}x` : '',
+      targeted ? (r.ratioToMintFilter >= keyword.target ? 'met' : 'NOT met') : '',
+    ]);
+  }
+  for (const r of ingest.results) {
+    rows.push([
+      `(b) callback ingest, sync=${r.sync}`,
+      'req/s',
+      `${fmt(r.wereply.rps)} vs ${fmt(r.baseline.rps)}`,
+      'insert-only Fastify',
+      pct(r.ratio),
+      `≥${pct(r.target)}`,
+      `${r.ratio >= r.target ? 'met' : 'NOT met'}; rows ${fmt(r.wereply.rowsAdded)} / 2xx ${fmt(r.wereply.responses2xx)}${r.honest ? '' : ' MISMATCH'}`,
+    ]);
+  }
+  const base = latency.results.find((c) => c.sync === null);
+  for (const c of latency.results) {
+    if (c.sync === null) continue;
+    rows.push([
+      `(c) reply latency ${latency.rate}/s, sync=${c.sync}`,
+      'p50 / p99 ms',
+      `${c.latencyIsLowerBound ? '≥' : ''}${fmt(c.latencyMs.p50, 1)} / ${c.latencyIsLowerBound ? '≥' : ''}${fmt(c.latencyMs.p99, 1)} vs ${fmt(base?.latencyMs.p50, 1)} / ${fmt(base?.latencyMs.p99, 1)}`,
+      'no-DB receiver',
+      `${c.ratioP50?.toFixed(1) ?? '—'}x / ${c.ratioP99?.toFixed(1) ?? '—'}x`,
+      `p99 ≤ ${c.targetP99Ms} ms`,
+      `${c.meetsTarget ? 'met' : 'NOT met'}; ${fmt(c.replies)} replies, ${fmt(c.missing)} missing`,
+    ]);
+  }
+  console.log(`\n== summary (${os.cpus().length} cores, Node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s)`);
+  printTable(['benchmark', 'measure', 'WeReply (vs baseline)', 'baseline', 'ratio', 'target', 'result'], rows);
+
+  // ---------------------------------------------------------------- JSON
+  const root = repoRoot();
+  const outDir = path.join(root, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, 'latest.json');
+  const doc = {
+    date: new Date().toISOString(),
+    commit: gitCommit(root),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
+    benchmarks: { keywordMatching: keyword, callbackIngest: ingest, replyLatency: latency },
+  };
+  fs.writeFileSync(file, JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), file) || file}`);
+}
+
+if (isMain(import.meta.url)) {
+  runAll().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
