@@ -76,7 +76,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   const wakeup = opts.wakeup ?? new LocalWakeup();
   const rules = new RuleCache(store.db, config.timezone);
   const materials = new MaterialStore(store.db, config.dataDir);
-  const jobs = new JobQueue(store.db, store.engine, workerId);
+  const jobs = new JobQueue(store, workerId);
   let ready = false;
 
   const wecom = config.wecom
@@ -96,8 +96,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     senders[KF_CHANNEL] = new KfSender(wecom, (id, o) => materials.mediaIdFor(id, (kind, name, bytes, mime) => wecom.uploadMedia(kind, name, bytes, mime), o));
   }
   const outbox = new OutboxWorker({
-    db: store.db,
-    engine: store.engine,
+    store,
     workerId,
     senders,
     wakeup,

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, JobRow } from '../store/schema.js';
-import type { Engine } from '../store/database.js';
+import type { Store } from '../store/database.js';
 
 export interface Job<P = unknown> {
   id: number;
@@ -18,11 +18,14 @@ export interface Job<P = unknown> {
 }
 
 export class JobQueue {
+  private readonly db: Kysely<Database>;
+
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly engine: Engine,
+    private readonly store: Store,
     private readonly workerId: string,
-  ) {}
+  ) {
+    this.db = store.db;
+  }
 
   /**
    * Inserts the job, or replaces the payload of the pending job with the same key (the newer
@@ -39,7 +42,7 @@ export class JobQueue {
 
   /** Claims one due job of the given kinds, or undefined. */
   async claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.store.write(async (trx) => {
       let q = trx
         .selectFrom('jobs')
         .selectAll()
@@ -48,7 +51,7 @@ export class JobQueue {
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .orderBy('run_at')
         .limit(1);
-      if (this.engine === 'postgres') q = q.forUpdate().skipLocked();
+      if (this.store.engine === 'postgres') q = q.forUpdate().skipLocked();
       const row = await q.executeTakeFirst();
       if (!row) return undefined;
       await trx.updateTable('jobs').set({ locked_by: this.workerId, locked_until: now + leaseMs }).where('id', '=', row.id).execute();
@@ -58,10 +61,12 @@ export class JobQueue {
 
   /** Done: delete it, unless a newer payload arrived meanwhile (then it is due again at once). */
   async complete(job: Job): Promise<void> {
-    const res = await this.db.deleteFrom('jobs').where('id', '=', job.id).where('payload', '=', job.rawPayload).executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) {
-      await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('id', '=', job.id).execute();
-    }
+    await this.store.write(async (trx) => {
+      const res = await trx.deleteFrom('jobs').where('id', '=', job.id).where('payload', '=', job.rawPayload).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) {
+        await trx.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('id', '=', job.id).execute();
+      }
+    });
   }
 
   /** Failed: run again at retryAt with the error recorded. */

@@ -9,13 +9,12 @@
  *   customer's messages; a row waiting for a retry holds back the later ones.
  * - Retryable failures back off exponentially with jitter; final ones end in 'failed' with the reason.
  */
-import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { ChannelSender, OutboundMessage, SendResult } from '../pipeline/types.js';
 import { WELCOME_CODE_TTL_MS } from '../pipeline/ingest-message.js';
-import type { Engine } from '../store/database.js';
-import type { Database, OutboxRow } from '../store/schema.js';
+import type { Store } from '../store/database.js';
+import type { OutboxRow } from '../store/schema.js';
 import type { Wakeup } from './wakeup.js';
 
 /** WeCom: at most 5 messages within 48 h after the customer's last message. */
@@ -28,8 +27,7 @@ export interface OutboxHooks {
 }
 
 export interface OutboxWorkerOptions {
-  db: Kysely<Database>;
-  engine: Engine;
+  store: Store;
   workerId: string;
   senders: Record<string, ChannelSender>;
   wakeup: Wakeup;
@@ -61,7 +59,7 @@ export class OutboxWorker {
    * (their calls' outcomes are unknown and will be repeated once with the same msgid).
    */
   async releaseOrphans(): Promise<number> {
-    const res = await this.opts.db.updateTable('outbox').set({ locked_until: 0 }).where('status', '=', 'sending').executeTakeFirst();
+    const res = await this.opts.store.db.updateTable('outbox').set({ locked_until: 0 }).where('status', '=', 'sending').executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 
@@ -107,12 +105,12 @@ export class OutboxWorker {
   async claim(limit: number): Promise<ClaimedRow[]> {
     const now = this.now();
     const leaseUntil = now + (this.opts.leaseMs ?? 30_000);
-    return this.opts.db.transaction().execute(async (trx) => {
-      const skipLocked = this.opts.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
+    return this.opts.store.write(async (trx) => {
+      const skipLocked = this.opts.store.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
       const picked = await sql<{ id: number; status: string }>`
         SELECT o.id, o.status FROM outbox o
-        WHERE ((o.status IN ('pending', 'retry') AND o.next_attempt_at <= ${now})
-            OR (o.status = 'sending' AND o.locked_until < ${now}))
+        WHERE o.status IN ('pending', 'retry', 'sending')
+          AND ((o.status <> 'sending' AND o.next_attempt_at <= ${now}) OR (o.status = 'sending' AND o.locked_until < ${now}))
           AND NOT EXISTS (
             SELECT 1 FROM outbox p
             WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
@@ -217,7 +215,7 @@ export class OutboxWorker {
     }
     const errcode = result.kind === 'sent' ? null : (result.errcode ?? null);
 
-    await this.opts.db.transaction().execute(async (trx) => {
+    await this.opts.store.write(async (trx) => {
       const owned = await trx
         .updateTable('outbox')
         .set({ status, reason, last_errcode: errcode, next_attempt_at: next, locked_by: null, locked_until: null, ...(status === 'sent' ? { sent_at: now } : {}) })

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { GroupCommit } from './group-commit.js';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
@@ -15,6 +16,12 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   engine: Engine;
+  /**
+   * Runs `work` in a transaction and resolves once it is committed. On SQLite, concurrent writes
+   * share one commit (see GroupCommit); `work` may run again if another write in its batch failed,
+   * so it must only touch the database.
+   */
+  write<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** Where the SQLite file lives (undefined on PostgreSQL). */
   file?: string;
   close(): Promise<void>;
@@ -48,9 +55,11 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrateToLatest(db, 'sqlite');
+  const group = new GroupCommit(db);
   return {
     db,
     engine: 'sqlite',
+    write: (work) => group.write(work),
     file,
     close: async () => {
       await db.destroy();
@@ -86,6 +95,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
   return {
     db,
     engine: 'postgres',
+    write: (work) => db.transaction().execute(work),
     close: async () => {
       await db.destroy();
     },

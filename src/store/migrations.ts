@@ -2,7 +2,7 @@
  * Schema migrations, written once for both engines with Kysely's schema builder.
  * Add a new entry for every change; never edit one that has shipped.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from './database.js';
 
 function migrations(engine: Engine): Record<string, Migration> {
@@ -169,6 +169,14 @@ function migrations(engine: Engine): Record<string, Migration> {
           .addColumn('key', 'text', (c) => c.primaryKey())
           .addColumn('value', 'text', (c) => c.notNull())
           .execute();
+      },
+    },
+    '0002_outbox_partial_indexes': {
+      // The outbox worker looks only at unfinished rows: the head of each conversation and the
+      // rows ready to go. Partial indexes keep those lookups small however many rows were sent.
+      async up(db: Kysely<any>) {
+        await sql`CREATE INDEX outbox_unfinished_by_conversation ON outbox (conversation_id, id) WHERE status IN ('pending', 'retry', 'sending')`.execute(db);
+        await sql`CREATE INDEX outbox_unfinished_by_priority ON outbox (priority DESC, id) WHERE status IN ('pending', 'retry', 'sending')`.execute(db);
       },
     },
   };

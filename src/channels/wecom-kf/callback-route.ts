@@ -111,7 +111,7 @@ export async function kfCallbackRoutes(app: FastifyInstance, opts: KfCallbackOpt
       const eventKey = event.Token ? `token:${event.Token}` : `kf:${openKfid}:${createTime}`;
 
       // Stored durably, with the pull job, before WeCom hears "success".
-      const isNew = await opts.store.db.transaction().execute(async (trx) => {
+      const isNew = await opts.store.write(async (trx) => {
         const inserted = await trx
           .insertInto('kf_callbacks')
           .values({ event_key: eventKey, open_kfid: openKfid, sync_token: event.Token ?? null, create_time: createTime, received_at: now })

@@ -63,7 +63,7 @@ export function makeKfSyncHandler(deps: KfSyncDeps) {
       const messages = res.msg_list.map(toInbound);
       const rules = await deps.rules.get();
       const now = Date.now();
-      const results = await db.transaction().execute(async (trx) => {
+      const results = await deps.store.write(async (trx) => {
         const r = await ingestMessages(trx, messages, { rules, staleAfterMs: deps.staleAfterMs, now });
         if (res.next_cursor) {
           await trx
