@@ -14,16 +14,20 @@ import { runKeywordMatchingBench, type KeywordBenchResult } from './keyword-matc
 import { fmt, isMain, pct, printTable, repoRoot } from './lib.js';
 import { runReplyLatencyBench, type ReplyLatencyReport } from './reply-latency.js';
 
-function gitCommit(root: string): string | null {
+/** The commit measured, and whether src/, tools/ or bench/ had uncommitted changes (taken when the run starts). */
+function gitState(root: string): { commit: string | null; uncommittedChanges: boolean | null } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedChanges: git('status', '--porcelain', '--', 'src', 'tools', 'bench').length > 0 };
   } catch {
-    return null;
+    return { commit: null, uncommittedChanges: null };
   }
 }
 
 export async function runAll(): Promise<void> {
   const started = Date.now();
+  const root = repoRoot();
+  const measured = gitState(root);
   console.log('\n== keyword matching: KeywordIndex vs mint-filter on the same messages');
   const keyword: KeywordBenchResult = await runKeywordMatchingBench({ log: (line) => console.log(`   ${line}`) });
   const ingest: IngestReport = await runCallbackIngestBench();
@@ -72,13 +76,12 @@ export async function runAll(): Promise<void> {
   printTable(['benchmark', 'measure', 'WeReply (vs baseline)', 'baseline', 'ratio', 'target', 'result'], rows);
 
   // ---------------------------------------------------------------- JSON
-  const root = repoRoot();
   const outDir = path.join(root, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'latest.json');
   const doc = {
     date: new Date().toISOString(),
-    commit: gitCommit(root),
+    ...measured,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
     benchmarks: { keywordMatching: keyword, callbackIngest: ingest, replyLatency: latency },
   };
