@@ -77,7 +77,7 @@ export class OutboxWorker {
   }
 
   private async run(): Promise<void> {
-    const concurrency = this.opts.concurrency ?? 16;
+    const concurrency = this.opts.concurrency ?? 32;
     while (this.running) {
       let claimed: ClaimedRow[] = [];
       if (this.active < concurrency) {
@@ -92,7 +92,8 @@ export class OutboxWorker {
             .catch((err) => this.opts.log.error({ err, outbox_id: row.id }, 'outbox row processing failed; the lease will expire and it will be retried'))
             .finally(() => {
               this.active--;
-              this.opts.wakeup.notify('outbox');
+              // Refill in batches rather than one claim per finished send; new rows wake us anyway.
+              if (this.active <= concurrency / 2) this.opts.wakeup.notify('outbox');
             });
         }
       }

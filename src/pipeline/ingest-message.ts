@@ -33,12 +33,41 @@ export interface IngestResult {
 
 export async function ingestMessages(trx: Transaction<Database>, messages: InboundMessage[], props: IngestProps): Promise<IngestResult[]> {
   const results: IngestResult[] = [];
-  for (const m of messages) results.push(await ingestOne(trx, m, props));
+  const hits = new Map<number, number>();
+  for (const m of messages) {
+    const r = await ingestOne(trx, m, props);
+    for (const matched of r.decision?.matched ?? []) hits.set(matched.rule_id, (hits.get(matched.rule_id) ?? 0) + 1);
+    results.push(r);
+  }
+  // Hit counts once per batch, not once per message.
+  for (const [ruleId, n] of hits) {
+    await trx.updateTable('rules').set((eb) => ({ hit_count: eb('hit_count', '+', n) })).where('id', '=', ruleId).execute();
+  }
   return results;
 }
 
 async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: IngestProps): Promise<IngestResult> {
-  const conversationId = await conversationFor(trx, m, props.now);
+  const conversation = await conversationFor(trx, m, props.now);
+  const conversationId = Number(conversation.id);
+  const stale = props.now - m.sentAt > props.staleAfterMs;
+  const fromCustomer = m.origin === 3;
+  const welcomeCode = m.event?.type === 'enter_session' ? m.event.welcomeCode : undefined;
+  const testAccount = fromCustomer || welcomeCode ? await isTestAccount(trx, m.customerId, props.now) : false;
+
+  // Decide first (pure), so the message row is written once, with its decision.
+  let decision: Decision | null = null;
+  if (fromCustomer && !stale) {
+    decision = props.rules.decide({
+      text: m.text,
+      testAccount,
+      at: m.sentAt,
+      lastAnyReplyAt: conversation.last_any_reply_at === null ? null : Number(conversation.last_any_reply_at),
+    });
+  } else if (welcomeCode && props.now - m.sentAt < WELCOME_CODE_TTL_MS) {
+    decision = props.rules.decideWelcome({ testAccount, at: m.sentAt });
+  }
+  const recorded = stale && fromCustomer ? { stale: true, reason: `sent ${Math.round((props.now - m.sentAt) / 1000)}s before it was pulled; not answered` } : decision;
+
   const inserted = await trx
     .insertInto('messages')
     .values({
@@ -50,7 +79,7 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
       msgtype: m.msgtype,
       text: m.text,
       raw: JSON.stringify(m.raw),
-      decision: null,
+      decision: recorded ? JSON.stringify(recorded) : null,
       send_time: m.sentAt,
       received_at: props.now,
     })
@@ -59,85 +88,51 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
     .executeTakeFirst();
   if (!inserted) return { msgid: m.msgid, stored: false, conversationId, decision: null, outboxIds: [] };
 
-  const conversation = await trx.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();
-  const stale = props.now - m.sentAt > props.staleAfterMs;
-  let decision: Decision | null = null;
   const outboxIds: number[] = [];
-
-  if (m.origin === 3) {
+  if (fromCustomer) {
     // The customer wrote: WeCom's 48 h window and its 5-message allowance start again.
     await trx
       .updateTable('conversations')
-      .set({ last_customer_msg_at: Math.max(m.sentAt, Number(conversation.last_customer_msg_at ?? 0)), sent_since_customer_msg: 0, updated_at: props.now })
+      .set({
+        last_customer_msg_at: Math.max(m.sentAt, Number(conversation.last_customer_msg_at ?? 0)),
+        sent_since_customer_msg: 0,
+        updated_at: props.now,
+        ...(decision ? { unmatched_streak: decision.unmatched ? Number(conversation.unmatched_streak) + 1 : 0 } : {}),
+        ...(decision?.anyMessageReplied ? { last_any_reply_at: m.sentAt } : {}),
+      })
       .where('id', '=', conversationId)
       .execute();
-    const testAccount = await isTestAccount(trx, m.customerId, props.now);
-    if (!stale) {
-      decision = props.rules.decide({
-        text: m.text,
-        testAccount,
-        at: m.sentAt,
-        lastAnyReplyAt: conversation.last_any_reply_at === null ? null : Number(conversation.last_any_reply_at),
-      });
-      await trx
-        .updateTable('conversations')
-        .set({
-          unmatched_streak: decision.unmatched ? Number(conversation.unmatched_streak) + 1 : 0,
-          ...(decision.anyMessageReplied ? { last_any_reply_at: m.sentAt } : {}),
-        })
-        .where('id', '=', conversationId)
-        .execute();
-      let index = 0;
-      for (const { rule_id, reply } of decision.replies) {
-        outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg', msgid: replyMsgid(m.msgid, index++), payload: { reply }, priority: 0, sourceMsgid: m.msgid, ruleId: rule_id, now: props.now }));
-      }
+    let index = 0;
+    for (const { rule_id, reply } of decision?.replies ?? []) {
+      outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg', msgid: replyMsgid(m.msgid, index++), payload: { reply }, priority: 0, sourceMsgid: m.msgid, ruleId: rule_id, now: props.now }));
     }
-  } else if (m.event?.type === 'enter_session' && m.event.welcomeCode) {
-    const testAccount = await isTestAccount(trx, m.customerId, props.now);
-    if (props.now - m.sentAt < WELCOME_CODE_TTL_MS) {
-      decision = props.rules.decideWelcome({ testAccount, at: m.sentAt });
-      const first = decision.replies[0];
-      if (first) {
-        // Welcome first: the code expires 20 s after the customer opened the chat.
-        outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(m.event.welcomeCode), payload: { reply: first.reply, welcome_code: m.event.welcomeCode }, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now }));
-      }
-    }
-  }
-
-  if (decision) {
-    for (const matched of decision.matched) {
-      await trx.updateTable('rules').set((eb) => ({ hit_count: eb('hit_count', '+', 1) })).where('id', '=', matched.rule_id).execute();
-    }
-  }
-  const recorded = stale && m.origin === 3 ? { stale: true, reason: `sent ${Math.round((props.now - m.sentAt) / 1000)}s before it was pulled; not answered` } : decision;
-  if (recorded) {
-    await trx.updateTable('messages').set({ decision: JSON.stringify(recorded) }).where('id', '=', inserted.id).execute();
+  } else if (welcomeCode && decision?.replies[0]) {
+    const first = decision.replies[0];
+    // Welcome first: the code expires 20 s after the customer opened the chat.
+    outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, welcome_code: welcomeCode }, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now }));
   }
   return { msgid: m.msgid, stored: true, conversationId, decision, outboxIds };
 }
 
-async function conversationFor(trx: Transaction<Database>, m: InboundMessage, now: number): Promise<number> {
-  const existing = await trx
-    .selectFrom('conversations')
-    .select('id')
-    .where('channel', '=', m.channel)
-    .where('open_kfid', '=', m.accountId)
-    .where('external_userid', '=', m.customerId)
-    .executeTakeFirst();
-  if (existing) return Number(existing.id);
+async function conversationFor(trx: Transaction<Database>, m: InboundMessage, now: number) {
+  const find = () =>
+    trx
+      .selectFrom('conversations')
+      .selectAll()
+      .where('channel', '=', m.channel)
+      .where('open_kfid', '=', m.accountId)
+      .where('external_userid', '=', m.customerId)
+      .executeTakeFirst();
+  const existing = await find();
+  if (existing) return existing;
   await trx
     .insertInto('conversations')
     .values({ channel: m.channel, open_kfid: m.accountId, external_userid: m.customerId, last_customer_msg_at: null, sent_since_customer_msg: 0, last_any_reply_at: null, unmatched_streak: 0, created_at: now, updated_at: now })
     .onConflict((oc) => oc.columns(['channel', 'open_kfid', 'external_userid']).doNothing())
     .execute();
-  const row = await trx
-    .selectFrom('conversations')
-    .select('id')
-    .where('channel', '=', m.channel)
-    .where('open_kfid', '=', m.accountId)
-    .where('external_userid', '=', m.customerId)
-    .executeTakeFirstOrThrow();
-  return Number(row.id);
+  const created = await find();
+  if (!created) throw new Error(`conversation for ${m.customerId} could not be created`);
+  return created;
 }
 
 /** Registers the customer on first sight; answers whether they are a 测试账号. */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as SqliteDialectDatabase, type Transaction } from 'kysely';
 import { GroupCommit } from './group-commit.js';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -53,7 +53,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSync ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db, 'sqlite');
   const group = new GroupCommit(db);
   return {
@@ -65,6 +65,28 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Kysely prepares every statement anew; preparing costs as much as running a small one. The pipeline
+ * runs a few dozen distinct statements, so they are prepared once and reused (better-sqlite3 runs
+ * them synchronously, so one statement object is never in use twice at a time).
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDialectDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        // Statements built with IN (...) lists vary in text; keep the cache bounded.
+        if (cache.size >= 500) cache.clear();
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  } as SqliteDialectDatabase;
 }
 
 async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store> {

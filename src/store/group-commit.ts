@@ -63,6 +63,9 @@ export class GroupCommit {
           continue;
         }
         batch.forEach((p, i) => p.resolve(results[i]));
+        // better-sqlite3 answers synchronously, so a run of batches is one long chain of microtasks:
+        // let the event loop take sockets and timers between batches, or I/O starves under load.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.flushing = false;

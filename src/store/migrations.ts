@@ -177,6 +177,9 @@ function migrations(engine: Engine): Record<string, Migration> {
       async up(db: Kysely<any>) {
         await sql`CREATE INDEX outbox_unfinished_by_conversation ON outbox (conversation_id, id) WHERE status IN ('pending', 'retry', 'sending')`.execute(db);
         await sql`CREATE INDEX outbox_unfinished_by_priority ON outbox (priority DESC, id) WHERE status IN ('pending', 'retry', 'sending')`.execute(db);
+        // The claim walks the partial index in priority order and stops at its LIMIT; with this index
+        // present the planner preferred it and sorted every due row (cost grew with the backlog).
+        await db.schema.dropIndex('outbox_due').execute();
       },
     },
   };

@@ -25,6 +25,8 @@ export interface KfSyncPayload {
 /** WeCom: invalid or expired sync token. */
 const INVALID_SYNC_TOKEN = new Set([95007]);
 const SYNC_TOKEN_TTL_MS = 10 * 60_000;
+/** Messages stored per transaction. */
+const INGEST_CHUNK = 50;
 
 export interface KfSyncDeps {
   store: Store;
@@ -62,19 +64,28 @@ export function makeKfSyncHandler(deps: KfSyncDeps) {
       }
       const messages = res.msg_list.map(toInbound);
       const rules = await deps.rules.get();
-      const now = Date.now();
-      const results = await deps.store.write(async (trx) => {
-        const r = await ingestMessages(trx, messages, { rules, staleAfterMs: deps.staleAfterMs, now });
-        if (res.next_cursor) {
-          await trx
-            .insertInto('kf_cursors')
-            .values({ open_kfid: p.open_kfid, cursor: res.next_cursor, updated_at: now })
-            .onConflict((oc) => oc.column('open_kfid').doUpdateSet({ cursor: res.next_cursor, updated_at: now }))
-            .execute();
-        }
-        return r;
-      });
-      if (results.some((r) => r.outboxIds.length)) deps.wakeup.notify('outbox');
+      // Stored in chunks so a 1,000-message page does not hold the database (and, on SQLite, the
+      // event loop) for long; the cursor is committed with the last chunk. A crash between chunks
+      // re-pulls the page and the stored ones are recognised by msgid.
+      const results: IngestResult[] = [];
+      for (let i = 0; i === 0 || i < messages.length; i += INGEST_CHUNK) {
+        const chunk = messages.slice(i, i + INGEST_CHUNK);
+        const last = i + INGEST_CHUNK >= messages.length;
+        const now = Date.now();
+        const chunkResults = await deps.store.write(async (trx) => {
+          const r = await ingestMessages(trx, chunk, { rules, staleAfterMs: deps.staleAfterMs, now });
+          if (last && res.next_cursor) {
+            await trx
+              .insertInto('kf_cursors')
+              .values({ open_kfid: p.open_kfid, cursor: res.next_cursor, updated_at: now })
+              .onConflict((oc) => oc.column('open_kfid').doUpdateSet({ cursor: res.next_cursor, updated_at: now }))
+              .execute();
+          }
+          return r;
+        });
+        results.push(...chunkResults);
+        if (chunkResults.some((r) => r.outboxIds.length)) deps.wakeup.notify('outbox');
+      }
       deps.onIngested?.(results, messages.map((m) => m.origin));
       if (!res.has_more) return;
     }
