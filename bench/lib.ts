@@ -171,7 +171,8 @@ interface Histogram {
 
 /** The parts of autocannon's result the benchmarks use. */
 export interface AutocannonResult {
-  requests: Histogram;
+  /** `sent`: requests written to the server, answered or not. */
+  requests: Histogram & { sent: number };
   latency: Histogram;
   throughput: Histogram;
   duration: number;
