@@ -23,7 +23,7 @@ import { createWeReply, type WeReply } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { buildKfEventCallback } from '../tools/mock-wecom/callback.js';
 import { startMockWeCom, type MockWeComCredentials } from '../tools/mock-wecom/server.js';
-import { autocannon, BenchThread, fmt, isMain, machineLine, pct, printTable, serveParent, type AutocannonResult } from './lib.js';
+import { autocannon, BenchThread, fmt, isMain, machineLine, numberArg, pct, printTable, serveParent, type AutocannonResult } from './lib.js';
 
 export type SqliteSync = 'FULL' | 'NORMAL';
 
@@ -339,12 +339,8 @@ export async function runCallbackIngestBench(opts: IngestOptions = {}): Promise<
 if (!isMainThread && (workerData as { bench?: string } | null)?.bench === 'callback-ingest') {
   serveIngestWorker();
 } else if (isMain(import.meta.url)) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
-  const durationSec = arg('duration');
-  const connections = arg('connections');
+  const durationSec = numberArg('duration');
+  const connections = numberArg('connections');
   runCallbackIngestBench({ ...(durationSec ? { durationSec } : {}), ...(connections ? { connections } : {}) }).catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;

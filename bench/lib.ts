@@ -283,3 +283,9 @@ export function serveParent(handlers: Handlers): void {
 export function preciseNow(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** The number after `--name` on the command line, if any. */
+export function numberArg(name: string): number | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : undefined;
+}

@@ -31,7 +31,7 @@ import { loadConfig } from '../src/config.js';
 import { replyMsgid } from '../src/pipeline/outbox-ids.js';
 import { startMockWeCom, type MockWeComCredentials } from '../tools/mock-wecom/server.js';
 import { makeMessages, mulberry32 } from './corpus.js';
-import { BenchThread, fmt, isMain, machineLine, preciseNow, printTable, serveParent, sleep, summarize, type LatencySummary } from './lib.js';
+import { BenchThread, fmt, isMain, machineLine, numberArg, preciseNow, printTable, serveParent, sleep, summarize, type LatencySummary } from './lib.js';
 
 export type SqliteSync = 'FULL' | 'NORMAL';
 
@@ -532,12 +532,8 @@ export async function runReplyLatencyBench(opts: ReplyLatencyOptions = {}): Prom
 if (!isMainThread && (workerData as { bench?: string } | null)?.bench === 'reply-latency') {
   serveReceiverWorker();
 } else if (isMain(import.meta.url)) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
-  const rate = arg('rate');
-  const durationSec = arg('duration');
+  const rate = numberArg('rate');
+  const durationSec = numberArg('duration');
   const syncArg = process.argv.indexOf('--sync');
   const syncModes = syncArg > 0 ? (String(process.argv[syncArg + 1]).toUpperCase().split(',') as SqliteSync[]) : undefined;
   runReplyLatencyBench({ ...(rate ? { rate } : {}), ...(durationSec ? { durationSec } : {}), ...(syncModes ? { syncModes } : {}) }).catch((err: unknown) => {

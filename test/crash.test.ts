@@ -11,7 +11,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMockWeCom, type MockWeCom } from '../tools/mock-wecom/server.js';
-import { eventually, sleep } from './stack.js';
+import { ADMIN_TOKEN, eventually, sleep, weReplyEnv } from './stack.js';
 
 // WeCom counts every call, repeats included, against its 5 messages after the customer's last one:
 // each kill repeats at most one call per customer, so STEPS + KILLS stays within 5.
@@ -41,19 +41,7 @@ describe('crash safety (kill -9)', () => {
   it('loses nothing, keeps order, and repeats only in-flight calls with the same msgid', async () => {
     mock = await startMockWeCom({ callbackRetryDelayMs: 400, callbackTimeoutMs: 1000 });
     const port = await freePort();
-    const env = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      WEREPLY_DATA_DIR: dataDir,
-      WECOM_CORP_ID: mock.credentials.corpId,
-      WECOM_KF_SECRET: mock.credentials.kfSecret,
-      WECOM_TOKEN: mock.credentials.token,
-      WECOM_ENCODING_AES_KEY: mock.credentials.encodingAESKey,
-      WECOM_API_BASE: mock.url,
-      WEREPLY_ADMIN_TOKEN: 'crash-admin',
-      LOG_LEVEL: 'warn',
-    };
+    const env = { ...process.env, ...weReplyEnv(mock, { PORT: String(port), WEREPLY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }) };
     mock.setCallbackUrl(`http://127.0.0.1:${port}/wecom/kf/callback`);
     const start = async () => {
       const logFile = fs.openSync(path.join(dataDir, 'wereply.log'), 'a');
@@ -69,7 +57,7 @@ describe('crash safety (kill -9)', () => {
     for (let k = 1; k <= STEPS; k++) {
       const res = await fetch(`http://127.0.0.1:${port}/api/rules`, {
         method: 'POST',
-        headers: { authorization: 'Bearer crash-admin', 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: `step ${k}`, match: { any: [`第${k}步`] }, reply: [{ type: 'text', text: `答${k}` }] }),
       });
       expect(res.status).toBe(201);

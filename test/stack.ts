@@ -33,24 +33,33 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
-export async function startStack(engine: Engine, opts: StackOptions = {}): Promise<Stack> {
-  const mock = await startMockWeCom({ callbackRetryDelayMs: 300, callbackTimeoutMs: 2000, ...opts.mock });
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-test-'));
-  const pgSchema = engine === 'postgres' ? `t_${crypto.randomBytes(6).toString('hex')}` : undefined;
-  const config = loadConfig({
-    PORT: '0',
+/** The environment that points a WeReply at this mock WeCom (as a user's .env would). */
+export function weReplyEnv(mock: MockWeCom, extra: Record<string, string>): Record<string, string> {
+  return {
     HOST: '127.0.0.1',
-    WEREPLY_DATA_DIR: dataDir,
     WECOM_CORP_ID: mock.credentials.corpId,
     WECOM_KF_SECRET: mock.credentials.kfSecret,
     WECOM_TOKEN: mock.credentials.token,
     WECOM_ENCODING_AES_KEY: mock.credentials.encodingAESKey,
     WECOM_API_BASE: mock.url,
     WEREPLY_ADMIN_TOKEN: ADMIN_TOKEN,
-    WEREPLY_SQLITE_SYNC: 'NORMAL',
-    ...(engine === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
-    ...opts.env,
-  });
+    ...extra,
+  };
+}
+
+export async function startStack(engine: Engine, opts: StackOptions = {}): Promise<Stack> {
+  const mock = await startMockWeCom({ callbackRetryDelayMs: 300, callbackTimeoutMs: 2000, ...opts.mock });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-test-'));
+  const pgSchema = engine === 'postgres' ? `t_${crypto.randomBytes(6).toString('hex')}` : undefined;
+  const config = loadConfig(
+    weReplyEnv(mock, {
+      PORT: '0',
+      WEREPLY_DATA_DIR: dataDir,
+      WEREPLY_SQLITE_SYNC: 'NORMAL',
+      ...(engine === 'postgres' ? { DATABASE_URL: TEST_DATABASE_URL } : {}),
+      ...opts.env,
+    }),
+  );
   const wr = await createWeReply(config, {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(pgSchema ? { pgSchema } : {}),

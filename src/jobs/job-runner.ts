@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Job, JobQueue } from './job-queue.js';
+import { ClaimLoop } from './claim-loop.js';
 import type { Wakeup } from './wakeup.js';
 
 export type JobHandler = (job: Job) => Promise<void>;
@@ -20,52 +21,37 @@ export interface JobRunnerOptions {
 
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
-  private running = false;
-  private active = 0;
-  private loop: Promise<void> | undefined;
+  private readonly loop: ClaimLoop<Job>;
 
-  constructor(private readonly opts: JobRunnerOptions) {}
+  constructor(private readonly opts: JobRunnerOptions) {
+    const concurrency = opts.concurrency ?? 4;
+    const leaseMs = opts.leaseMs ?? 60_000;
+    this.loop = new ClaimLoop<Job>({
+      topic: 'jobs',
+      wakeup: opts.wakeup,
+      log: opts.log,
+      concurrency,
+      pollMs: opts.pollMs ?? 500,
+      refillAt: concurrency - 1,
+      claim: async () => {
+        const job = await opts.queue.claim([...this.handlers.keys()], leaseMs);
+        return job ? [job] : [];
+      },
+      run: (job) => this.execute(job),
+      describe: (job) => ({ job: { id: job.id, kind: job.kind, key: job.key } }),
+    });
+  }
 
   register(kind: string, handler: JobHandler): void {
     this.handlers.set(kind, handler);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.opts.wakeup.notify('jobs');
-    await this.loop;
-    while (this.active > 0) await new Promise((r) => setTimeout(r, 10));
-  }
-
-  private async run(): Promise<void> {
-    const kinds = [...this.handlers.keys()];
-    const concurrency = this.opts.concurrency ?? 4;
-    const leaseMs = this.opts.leaseMs ?? 60_000;
-    while (this.running) {
-      let claimed = false;
-      if (this.active < concurrency) {
-        try {
-          const job = await this.opts.queue.claim(kinds, leaseMs);
-          if (job) {
-            claimed = true;
-            this.active++;
-            void this.execute(job).finally(() => {
-              this.active--;
-              this.opts.wakeup.notify('jobs');
-            });
-          }
-        } catch (err) {
-          this.opts.log.error({ err }, 'claiming a job failed');
-        }
-      }
-      if (!claimed) await this.opts.wakeup.wait('jobs', this.opts.pollMs ?? 500);
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async execute(job: Job): Promise<void> {

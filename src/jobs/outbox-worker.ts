@@ -15,6 +15,7 @@ import type { ChannelSender, OutboundMessage, SendResult } from '../pipeline/typ
 import { WELCOME_CODE_TTL_MS } from '../pipeline/ingest-message.js';
 import type { Store } from '../store/database.js';
 import type { OutboxRow } from '../store/schema.js';
+import { ClaimLoop } from './claim-loop.js';
 import type { Wakeup } from './wakeup.js';
 
 /** WeCom: at most 5 messages within 48 h after the customer's last message. */
@@ -45,13 +46,25 @@ export interface OutboxWorkerOptions {
 type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string; last_customer_msg_at: number | null; sent_since_customer_msg: number };
 
 export class OutboxWorker {
-  private running = false;
-  private active = 0;
-  private loop: Promise<void> | undefined;
   private readonly now: () => number;
+  private readonly loop: ClaimLoop<ClaimedRow>;
 
   constructor(private readonly opts: OutboxWorkerOptions) {
     this.now = opts.now ?? Date.now;
+    const concurrency = opts.concurrency ?? 32;
+    this.loop = new ClaimLoop<ClaimedRow>({
+      topic: 'outbox',
+      wakeup: opts.wakeup,
+      log: opts.log,
+      concurrency,
+      // Retries that come due are found by this poll; new rows wake the worker at once.
+      pollMs: opts.pollMs ?? 200,
+      // Refill in batches rather than one claim per finished send.
+      refillAt: concurrency / 2,
+      claim: (max) => this.claim(max),
+      run: (row) => this.process(row),
+      describe: (row) => ({ outbox_id: row.id }),
+    });
   }
 
   /**
@@ -64,42 +77,11 @@ export class OutboxWorker {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.opts.wakeup.notify('outbox');
-    await this.loop;
-    while (this.active > 0) await new Promise((r) => setTimeout(r, 10));
-  }
-
-  private async run(): Promise<void> {
-    const concurrency = this.opts.concurrency ?? 32;
-    while (this.running) {
-      let claimed: ClaimedRow[] = [];
-      if (this.active < concurrency) {
-        try {
-          claimed = await this.claim(concurrency - this.active);
-        } catch (err) {
-          this.opts.log.error({ err }, 'claiming outbox rows failed');
-        }
-        for (const row of claimed) {
-          this.active++;
-          void this.process(row)
-            .catch((err) => this.opts.log.error({ err, outbox_id: row.id }, 'outbox row processing failed; the lease will expire and it will be retried'))
-            .finally(() => {
-              this.active--;
-              // Refill in batches rather than one claim per finished send; new rows wake us anyway.
-              if (this.active <= concurrency / 2) this.opts.wakeup.notify('outbox');
-            });
-        }
-      }
-      // Retries that come due are found by this poll; new rows wake the worker at once.
-      if (claimed.length === 0) await this.opts.wakeup.wait('outbox', this.opts.pollMs ?? 200);
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Claims up to `limit` eligible rows: at most one per conversation, the earliest unfinished one. */
