@@ -135,6 +135,16 @@ describe.each(ENGINES)('pipeline on %s', (engine) => {
     await s.mock.waitForSent(6, 10_000, (r) => r.touser === 'wm_quota' && r.errcode === 0);
   });
 
+  it('marks a reply failed when WeCom later reports it undelivered (msg_send_fail)', async () => {
+    await s.mock.customerSays({ external_userid: 'wm_undelivered', text: '退货' });
+    const [sent] = await s.mock.waitForSent(1, 10_000, (r) => r.touser === 'wm_undelivered' && r.errcode === 0);
+    await eventually(async () => (await outboxOf('wm_undelivered'))[0]?.status === 'sent');
+    await s.mock.pushEvent({ event_type: 'msg_send_fail', external_userid: 'wm_undelivered', fail_msgid: sent!.msgid!, fail_type: 10 });
+    const row = await eventually(async () => (await outboxOf('wm_undelivered')).find((r) => r.status === 'failed'), 10_000, 'failed row');
+    expect(row.msgid).toBe(sent!.msgid);
+    expect(row.reason).toMatch(/msg_send_fail, fail_type 10/);
+  });
+
   it('serves /healthz and Prometheus metrics', async () => {
     expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
     const text = await (await fetch(`${s.url}/metrics`)).text();

@@ -47,6 +47,14 @@ export async function ingestMessages(trx: Transaction<Database>, messages: Inbou
 }
 
 async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: IngestProps): Promise<IngestResult> {
+  if (m.event?.type === 'msg_send_fail' && m.event.failMsgid) {
+    // WeCom accepted the call but could not deliver the message: the reply ends failed, visibly.
+    await trx
+      .updateTable('outbox')
+      .set({ status: 'failed', reason: `WeCom reported the message undelivered (msg_send_fail, fail_type ${m.event.failType ?? '?'})` })
+      .where('msgid', '=', m.event.failMsgid)
+      .execute();
+  }
   const conversation = await conversationFor(trx, m, props.now);
   const conversationId = Number(conversation.id);
   const stale = props.now - m.sentAt > props.staleAfterMs;

@@ -18,7 +18,15 @@ export interface InboundMessage {
   /** Text a rule can match: a text message, or a clicked menu item's text. */
   text: string | null;
   /** Event details for msgtype 'event'. */
-  event?: { type: string; welcomeCode?: string; scene?: string; sceneParam?: string };
+  event?: {
+    type: string;
+    welcomeCode?: string;
+    scene?: string;
+    sceneParam?: string;
+    /** msg_send_fail: the msgid of our message WeCom could not deliver, and why (WeCom's fail_type). */
+    failMsgid?: string;
+    failType?: number;
+  };
   /** When the customer sent it (ms). */
   sentAt: number;
   /** The original item, stored as-is. */

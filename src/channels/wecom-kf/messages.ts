@@ -29,6 +29,8 @@ export function toInbound(item: KfMessageItem): InboundMessage {
       ...(ev.welcome_code ? { welcomeCode: String(ev.welcome_code) } : {}),
       ...(ev.scene ? { scene: String(ev.scene) } : {}),
       ...(ev.scene_param ? { sceneParam: String(ev.scene_param) } : {}),
+      ...(ev.fail_msgid ? { failMsgid: String(ev.fail_msgid) } : {}),
+      ...(ev.fail_type !== undefined ? { failType: Number(ev.fail_type) } : {}),
     };
     // Events carry the customer in the event body.
     if (!msg.customerId && ev.external_userid) msg.customerId = String(ev.external_userid);
