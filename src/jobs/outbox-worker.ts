@@ -198,27 +198,19 @@ export class OutboxWorker {
     }
     const errcode = result.kind === 'sent' ? null : (result.errcode ?? null);
 
+    const outcome = !called ? 'skipped' : result.kind === 'sent' ? 'ok' : 'error';
+    // Once per send: the sql tag rather than the query builder (a third of the cost).
     await this.opts.store.write(async (trx) => {
-      const owned = await trx
-        .updateTable('outbox')
-        .set({ status, reason, last_errcode: errcode, next_attempt_at: next, locked_by: null, locked_until: null, ...(status === 'sent' ? { sent_at: now } : {}) })
-        .where('id', '=', row.id)
-        .where('locked_by', '=', this.opts.workerId)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      if (Number(owned.numUpdatedRows) === 0) return; // our lease ran out and another worker took over
-      await trx
-        .updateTable('outbox_attempts')
-        .set({ finished_at: now, outcome: !called ? 'skipped' : result.kind === 'sent' ? 'ok' : 'error', errcode, error: reason })
-        .where('outbox_id', '=', row.id)
-        .where('outcome', '=', 'in_flight')
-        .execute();
+      const owned = await sql`
+        UPDATE outbox SET status = ${status}, reason = ${reason}, last_errcode = ${errcode}, next_attempt_at = ${next},
+          locked_by = NULL, locked_until = NULL, sent_at = ${status === 'sent' ? now : null}
+        WHERE id = ${row.id} AND locked_by = ${this.opts.workerId} AND status = 'sending'`.execute(trx);
+      if (Number(owned.numAffectedRows ?? 0) === 0) return; // our lease ran out and another worker took over
+      await sql`
+        UPDATE outbox_attempts SET finished_at = ${now}, outcome = ${outcome}, errcode = ${errcode}, error = ${reason}
+        WHERE outbox_id = ${row.id} AND outcome = 'in_flight'`.execute(trx);
       if (status === 'sent' && row.api === 'send_msg') {
-        await trx
-          .updateTable('conversations')
-          .set((eb) => ({ sent_since_customer_msg: eb('sent_since_customer_msg', '+', 1) }))
-          .where('id', '=', row.conversation_id)
-          .execute();
+        await sql`UPDATE conversations SET sent_since_customer_msg = sent_since_customer_msg + 1 WHERE id = ${row.conversation_id}`.execute(trx);
       }
     });
     if (status === 'sent') this.opts.hooks?.onSent?.(row, now - Number(row.caused_at));

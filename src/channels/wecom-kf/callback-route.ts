@@ -5,6 +5,7 @@
  * The messages themselves are pulled by the kf_sync job, outside WeCom's 5-second window.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { sql } from 'kysely';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { Wakeup } from '../../jobs/wakeup.js';
 import type { Store } from '../../store/database.js';
@@ -112,13 +113,12 @@ export async function kfCallbackRoutes(app: FastifyInstance, opts: KfCallbackOpt
 
       // Stored durably, with the pull job, before WeCom hears "success".
       const isNew = await opts.store.write(async (trx) => {
-        const inserted = await trx
-          .insertInto('kf_callbacks')
-          .values({ event_key: eventKey, open_kfid: openKfid, sync_token: event.Token ?? null, create_time: createTime, received_at: now })
-          .onConflict((oc) => oc.column('event_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (!inserted) return false;
+        // Hot path: the sql tag costs a third of the query builder per statement (bench/callback-ingest).
+        const inserted = await sql<{ id: number }>`
+          INSERT INTO kf_callbacks (event_key, open_kfid, sync_token, create_time, received_at)
+          VALUES (${eventKey}, ${openKfid}, ${event.Token ?? null}, ${createTime}, ${now})
+          ON CONFLICT (event_key) DO NOTHING RETURNING id`.execute(trx);
+        if (inserted.rows.length === 0) return false;
         const payload: KfSyncPayload = { open_kfid: openKfid, ...(event.Token ? { token: event.Token, token_at: now } : {}) };
         await opts.jobs.enqueue(trx, KF_SYNC_JOB, kfSyncKey(openKfid), payload, now);
         return true;

@@ -1,0 +1,226 @@
+/**
+ * routeConversation: who gets this conversation now, and the full reasoning for the sandbox trace.
+ *
+ * Order of decisions:
+ * 1. The routing tree names a target (a group with a strategy, or a servicer).
+ * 2. Complaints (投诉) go to supervisors first: the target group's supervisors in reception order,
+ *    then any other supervisor, least busy by open complaints, within the separate supervisor cap
+ *    (and their 接待上限). If none can, the complaint skips the target's ordinary members (so it
+ *    does not land on a junior), goes to the duty fallback and is flagged for follow-up.
+ * 3. Otherwise the target picks by strategy among eligible members.
+ * 4. If nobody of the target is on duty (the group's business hours are over, or every member has
+ *    left, is in 停止接待 or off shift), the duty fallback (值班兜底) is tried.
+ * 5. Anyone still unassigned waits in the pool (等待队列, WeCom service state 2), with the reason
+ *    and, when the target is a group off shift, when it next opens.
+ * A departed (离职) servicer is never chosen: every path goes through `servicerEligibility`.
+ *
+ * Pure: time comes from `ctx.at`, load and round-robin state from the input; the caller stores
+ * the returned round-robin updates together with the assignment.
+ */
+import { isOffDutyReason, servicerEligibility } from './eligibility.js';
+import type { Group, Load, RoutingContext, RoutingTree, Servicer, SkipReason, Strategy, Target } from './model.js';
+import { initialRoundRobin, pickLeastBusy, pickRoundRobin, pickSticky, type Eligibility, type Pick, type RoundRobinState } from './round-robin.js';
+import { nextOnDutyAt, isOnDuty } from './schedule.js';
+import { evaluateTree, type TreeEvaluation } from './tree.js';
+
+export interface RouteInput {
+  tree: RoutingTree;
+  groups: readonly Group[];
+  servicers: readonly Servicer[];
+  /** Open sessions (and complaints among them) per servicer, right now. */
+  load: Load;
+  /** Stored round-robin state per group id; missing groups start fresh. */
+  roundRobin: Readonly<Record<string, RoundRobinState>>;
+  ctx: RoutingContext;
+  /** 值班兜底: who takes conversations when the target is off duty, and complaints no supervisor can take. */
+  dutyFallback?: Target;
+}
+
+export type Stage = 'complaint' | 'target' | 'fallback';
+
+export interface CandidateTrace {
+  userid: string;
+  stage: Stage;
+  /** The group the candidate was considered through, if any. */
+  group?: string;
+  eligible: boolean;
+  reason: SkipReason | null;
+}
+
+export interface RouteDecision {
+  /** The tree branch that matched and every condition checked. */
+  branch: TreeEvaluation;
+  /** Every servicer considered, in the order considered, with why they could or could not take it. */
+  candidates: CandidateTrace[];
+  chosen: string | null;
+  /** The stage that chose, and how ('supervisor' for complaints, 'servicer' for a named target). */
+  chosenBy: { stage: Stage; how: Strategy | 'supervisor' | 'servicer' } | null;
+  /** True: no one can take it now; it waits in the pool. */
+  pool: boolean;
+  /** One sentence for the trace and the conversation's assignment log. */
+  reason: string;
+  fallbackUsed: boolean;
+  /** A complaint no supervisor could take (flag for follow-up, 待跟进). */
+  followUp: boolean;
+  /** When the off-duty target group opens again (for the "expected wait" message), if known. */
+  expectedOnDutyAt: number | null;
+  /** Round-robin states that changed, by group id: store them with the assignment. */
+  roundRobin: Record<string, RoundRobinState>;
+}
+
+interface Attempt {
+  chosen: string | null;
+  how: Strategy | 'supervisor' | 'servicer';
+  /** Nobody of this target is working now (so the duty fallback applies rather than the pool). */
+  offDuty: boolean;
+  /** When an off-shift group opens again. */
+  opensAt: number | null;
+  detail: string;
+}
+
+export function routeConversation(input: RouteInput): RouteDecision {
+  const { ctx, load } = input;
+  const byId = new Map(input.servicers.map((s) => [s.userid, s]));
+  const groupById = new Map(input.groups.map((g) => [g.id, g]));
+  const candidates: CandidateTrace[] = [];
+  const roundRobin: Record<string, RoundRobinState> = {};
+  const branch = evaluateTree(input.tree, ctx);
+  const eligible: Eligibility = (u) => servicerEligibility(byId.get(u), load, ctx.at);
+
+  const record = (stage: Stage, userids: readonly string[], check: Eligibility, group?: string) => {
+    for (const userid of userids) {
+      const reason = check(userid);
+      candidates.push({ userid, stage, ...(group !== undefined && { group }), eligible: reason === null, reason });
+    }
+  };
+
+  /** Tries one target; records its candidates and any round-robin move. */
+  const attempt = (target: Target, stage: Stage): Attempt => {
+    if ('servicer' in target) {
+      record(stage, [target.servicer], eligible);
+      const reason = eligible(target.servicer);
+      return {
+        chosen: reason === null ? target.servicer : null,
+        how: 'servicer',
+        offDuty: reason !== null && isOffDutyReason(reason),
+        opensAt: null,
+        detail: reason === null ? `servicer ${target.servicer}` : `servicer ${target.servicer}: ${reason}`,
+      };
+    }
+    const group = groupById.get(target.group);
+    const strategy = target.strategy ?? group?.strategy ?? 'round_robin';
+    if (!group) return { chosen: null, how: strategy, offDuty: true, opensAt: null, detail: `group ${target.group} does not exist` };
+    if (group.shift && !isOnDuty(group.shift, ctx.at)) {
+      return { chosen: null, how: strategy, offDuty: true, opensAt: nextOnDutyAt(group.shift, ctx.at), detail: `group ${group.name} is outside its business hours` };
+    }
+    record(stage, group.members, eligible, group.id);
+    const pick = pickByStrategy(group, strategy, input, eligible);
+    if (pick.nextState !== (input.roundRobin[group.id] ?? initialRoundRobin)) roundRobin[group.id] = pick.nextState;
+    const offDuty = pick.chosen === null && group.members.every((u) => isOffDutyReason(eligible(u) ?? 'at_cap'));
+    const detail =
+      pick.chosen !== null
+        ? `group ${group.name} (${strategy})`
+        : offDuty
+          ? `nobody in group ${group.name} is on duty`
+          : `everyone on duty in group ${group.name} is at their 接待上限`;
+    return { chosen: pick.chosen, how: strategy, offDuty, opensAt: null, detail };
+  };
+
+  const result = (chosen: string | null, chosenBy: RouteDecision['chosenBy'], reason: string, extra: Partial<RouteDecision>): RouteDecision => ({
+    branch,
+    candidates,
+    chosen,
+    chosenBy,
+    pool: chosen === null,
+    reason,
+    fallbackUsed: false,
+    followUp: false,
+    expectedOnDutyAt: null,
+    roundRobin,
+    ...extra,
+  });
+
+  const assign = (chosen: string, stage: Stage, how: Attempt['how'], reason: string, extra: Partial<RouteDecision> = {}): RouteDecision =>
+    result(chosen, { stage, how }, reason, extra);
+  const toPool = (reason: string, extra: Partial<RouteDecision> = {}): RouteDecision => result(null, null, `${reason}: waiting pool`, extra);
+
+  /** The duty fallback, or the pool when there is none or it cannot take the conversation either. */
+  const fallback = (why: string, opensAt: number | null, followUp: boolean): RouteDecision => {
+    if (!input.dutyFallback) return toPool(`${why}; no duty fallback configured`, { followUp, expectedOnDutyAt: opensAt });
+    const f = attempt(input.dutyFallback, 'fallback');
+    if (f.chosen !== null) return assign(f.chosen, 'fallback', f.how, `${why}; duty fallback: ${f.detail}`, { fallbackUsed: true, followUp });
+    return toPool(`${why}; duty fallback unavailable (${f.detail})`, {
+      fallbackUsed: true,
+      followUp,
+      expectedOnDutyAt: opensAt ?? f.opensAt,
+    });
+  };
+
+  const target = branch.target;
+
+  if (ctx.complaint) {
+    const chosen = pickSupervisor(target, input, byId, groupById, record);
+    if (chosen !== null) return assign(chosen, 'complaint', 'supervisor', `complaint (投诉): supervisor ${chosen}`);
+    return fallback('complaint (投诉): no supervisor can take it', null, true);
+  }
+
+  if (!target) return toPool('no branch of the routing tree matched');
+
+  const t = attempt(target, 'target');
+  if (t.chosen !== null) return assign(t.chosen, 'target', t.how, `branch ${branch.path.map((p) => p.name).join(' › ')}: ${t.detail}`);
+  if (t.offDuty) return fallback(t.detail, t.opensAt, false);
+  return toPool(t.detail);
+}
+
+function pickByStrategy(group: Group, strategy: Strategy, input: RouteInput, eligible: Eligibility): Pick {
+  const state = input.roundRobin[group.id] ?? initialRoundRobin;
+  const capOf = new Map(input.servicers.map((s) => [s.userid, s.receptionCap]));
+  switch (strategy) {
+    case 'round_robin':
+      return pickRoundRobin(group.members, state, eligible);
+    case 'least_busy':
+      return pickLeastBusy(group.members, state, eligible, (u) => ({ open: input.load.open[u] ?? 0, cap: capOf.get(u) ?? 0 }));
+    case 'sticky':
+      return pickSticky(group.members, state, eligible, input.ctx.lastServicer);
+  }
+}
+
+/**
+ * The complaint cap of a supervisor: the target group's `supervisorCap` when found through it,
+ * else the first of their own groups that sets one; undefined means only the 接待上限 applies.
+ */
+function complaintCap(s: Servicer, via: Group | undefined, groupById: ReadonlyMap<string, Group>): number | undefined {
+  if (via?.supervisorCap !== undefined) return via.supervisorCap;
+  for (const g of s.groups) {
+    const cap = groupById.get(g)?.supervisorCap;
+    if (cap !== undefined) return cap;
+  }
+  return undefined;
+}
+
+/** Supervisors of the target group first, then any other supervisor; least busy by open complaints. */
+function pickSupervisor(
+  target: Target | null,
+  input: RouteInput,
+  byId: ReadonlyMap<string, Servicer>,
+  groupById: ReadonlyMap<string, Group>,
+  record: (stage: Stage, userids: readonly string[], check: Eligibility, group?: string) => void,
+): string | null {
+  const { load, ctx } = input;
+  const targetGroup = target && 'group' in target ? groupById.get(target.group) : undefined;
+  const own = (targetGroup?.members ?? []).filter((u) => byId.get(u)?.supervisor);
+  const others = input.servicers.filter((s) => s.supervisor && !own.includes(s.userid)).map((s) => s.userid);
+  for (const [userids, via] of [[own, targetGroup], [others, undefined]] as const) {
+    const check: Eligibility = (u) => {
+      const s = byId.get(u);
+      return servicerEligibility(s, load, ctx.at, s && complaintCap(s, via, groupById));
+    };
+    record('complaint', userids, check, via?.id);
+    const pick = pickLeastBusy(userids, initialRoundRobin, check, (u) => {
+      const s = byId.get(u);
+      return { open: load.openComplaints?.[u] ?? 0, cap: (s && complaintCap(s, via, groupById)) ?? s?.receptionCap ?? 0 };
+    });
+    if (pick.chosen !== null) return pick.chosen;
+  }
+  return null;
+}
