@@ -28,7 +28,7 @@ export interface WeeklySchedule {
 export interface Servicer {
   userid: string;
   name: string;
-  /** Group ids (skills) this servicer belongs to. */
+  /** Group ids (skills) this servicer belongs to; the store keeps it in step with `Group.members`, which routing reads for order. */
   groups: string[];
   /** 接待上限: most concurrent open sessions. */
   receptionCap: number;
