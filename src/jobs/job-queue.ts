@@ -40,19 +40,41 @@ export class JobQueue {
       ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, attempts = 0`.execute(trx);
   }
 
+  /**
+   * Embedded mode (SQLite) has one process: a job being run is held in memory instead of by a
+   * written lease, which saves a commit — an fsync — on the way from callback to reply. A crash
+   * holds nothing, so the job simply runs again.
+   */
+  private readonly runningHere = new Set<number>();
+
   /** Claims one due job of the given kinds, or undefined. */
   async claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
+    if (this.store.engine === 'sqlite') {
+      const rows = await this.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('kind', 'in', kinds)
+        .where('run_at', '<=', now)
+        .orderBy('run_at')
+        .limit(this.runningHere.size + 1)
+        .execute();
+      const row = rows.find((r) => !this.runningHere.has(Number(r.id)));
+      if (!row) return undefined;
+      this.runningHere.add(Number(row.id));
+      return toJob(row);
+    }
     return this.store.write(async (trx) => {
-      let q = trx
+      const row = await trx
         .selectFrom('jobs')
         .selectAll()
         .where('kind', 'in', kinds)
         .where('run_at', '<=', now)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .orderBy('run_at')
-        .limit(1);
-      if (this.store.engine === 'postgres') q = q.forUpdate().skipLocked();
-      const row = await q.executeTakeFirst();
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
       if (!row) return undefined;
       await trx.updateTable('jobs').set({ locked_by: this.workerId, locked_until: now + leaseMs }).where('id', '=', row.id).execute();
       return toJob(row);
@@ -61,25 +83,34 @@ export class JobQueue {
 
   /** Done: delete it, unless a newer payload arrived meanwhile (then it is due again at once). */
   async complete(job: Job): Promise<void> {
-    await this.store.write(async (trx) => {
-      const res = await trx.deleteFrom('jobs').where('id', '=', job.id).where('payload', '=', job.rawPayload).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) {
-        await trx.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('id', '=', job.id).execute();
-      }
-    });
+    try {
+      await this.store.write(async (trx) => {
+        const res = await trx.deleteFrom('jobs').where('id', '=', job.id).where('payload', '=', job.rawPayload).executeTakeFirst();
+        if (Number(res.numDeletedRows) === 0) {
+          await trx.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('id', '=', job.id).execute();
+        }
+      });
+    } finally {
+      this.runningHere.delete(job.id);
+    }
   }
 
   /** Failed: run again at retryAt with the error recorded. */
   async fail(job: Job, error: string, retryAt: number): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({ locked_by: null, locked_until: null, last_error: error.slice(0, 1000), run_at: retryAt, attempts: job.attempts + 1 })
-      .where('id', '=', job.id)
-      .execute();
+    try {
+      await this.db
+        .updateTable('jobs')
+        .set({ locked_by: null, locked_until: null, last_error: error.slice(0, 1000), run_at: retryAt, attempts: job.attempts + 1 })
+        .where('id', '=', job.id)
+        .execute();
+    } finally {
+      this.runningHere.delete(job.id);
+    }
   }
 
-  /** Extends the lease of a long-running job. */
+  /** Extends the lease of a long-running job (embedded mode holds it in memory: nothing to extend). */
   async extend(job: Job, leaseMs: number): Promise<void> {
+    if (this.store.engine === 'sqlite') return;
     await this.db.updateTable('jobs').set({ locked_until: Date.now() + leaseMs }).where('id', '=', job.id).where('locked_by', '=', this.workerId).execute();
   }
 
@@ -87,12 +118,6 @@ export class JobQueue {
   async releaseOrphans(): Promise<number> {
     const res = await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('locked_until', 'is not', null).executeTakeFirst();
     return Number(res.numUpdatedRows);
-  }
-
-  /** Earliest run_at of any job, for the runner's sleep. */
-  async nextDue(kinds: string[]): Promise<number | undefined> {
-    const row = await this.db.selectFrom('jobs').select((eb) => eb.fn.min('run_at').as('next')).where('kind', 'in', kinds).executeTakeFirst();
-    return row?.next == null ? undefined : Number(row.next);
   }
 }
 
