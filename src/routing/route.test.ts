@@ -113,6 +113,25 @@ describe('routeConversation', () => {
     expect(dayFallback.candidates.at(-1)).toEqual({ userid: 'nina', stage: 'fallback', eligible: false, reason: 'off_shift' });
   });
 
+  it('shows every member as off shift outside the group’s hours, and puts a complaint at night to a supervisor on duty', () => {
+    const d = routeConversation(input({}, { at: NIGHT }));
+    expect(d.candidates.map((c) => [c.userid, c.reason])).toEqual([
+      ['old', 'departed'],
+      ['ann', 'off_shift'],
+      ['bob', 'off_shift'],
+      ['cat', 'off_shift'],
+      ['lead', 'off_shift'],
+    ]);
+    const complaint = routeConversation(input({}, { at: NIGHT, complaint: true }));
+    expect(complaint).toMatchObject({ chosen: 'boss', chosenBy: { stage: 'complaint' } });
+    expect(complaint.candidates[0]).toEqual({ userid: 'lead', stage: 'complaint', group: 'sales', eligible: false, reason: 'off_shift' });
+  });
+
+  it('tells when the first member’s shift starts when nobody in a group without hours of its own is on duty', () => {
+    const d = routeConversation(input({ tree: { timezone: 'UTC', nodes: [{ id: 'n', name: 'n', when: {}, then: { group: 'overseas' } }] } }));
+    expect(d).toMatchObject({ pool: true, reason: 'nobody in group 海外值班 is on duty; no duty fallback configured: waiting pool', expectedOnDutyAt: t('2026-11-25T21:00:00+08:00') });
+  });
+
   it('falls back when every member is off duty, but waits in the pool when they are only busy', () => {
     const nobodyReceiving = servicers.map((s) => ({ ...s, receiving: s.groups.includes('sales') ? false : s.receiving }));
     const atNight = { at: t('2026-11-25T22:00:00+08:00') };

@@ -110,20 +110,17 @@ export function routeConversation(input: RouteInput): RouteDecision {
     const group = groupById.get(target.group);
     const strategy = target.strategy ?? group?.strategy ?? 'round_robin';
     if (!group) return { chosen: null, how: strategy, offDuty: true, opensAt: null, detail: `group ${target.group} does not exist` };
-    if (group.shift && !isOnDuty(group.shift, ctx.at)) {
-      return { chosen: null, how: strategy, offDuty: true, opensAt: nextOnDutyAt(group.shift, ctx.at), detail: `group ${group.name} is outside its business hours` };
-    }
-    record(stage, group.members, eligible, group.id);
-    const pick = pickByStrategy(group, strategy, input, eligible);
+    const hours = group.shift;
+    const groupOff = hours !== undefined && !isOnDuty(hours, ctx.at);
+    const check = memo(groupOff ? outsideHours(eligible) : eligible);
+    record(stage, group.members, check, group.id);
+    const pick = pickByStrategy(group, strategy, input, check);
     if (pick.nextState !== (input.roundRobin[group.id] ?? initialRoundRobin)) roundRobin[group.id] = pick.nextState;
-    const offDuty = pick.chosen === null && group.members.every((u) => isOffDutyReason(eligible(u) ?? 'at_cap'));
-    const detail =
-      pick.chosen !== null
-        ? `group ${group.name} (${strategy})`
-        : offDuty
-          ? `nobody in group ${group.name} is on duty`
-          : `everyone on duty in group ${group.name} is at their 接待上限`;
-    return { chosen: pick.chosen, how: strategy, offDuty, opensAt: null, detail };
+    if (pick.chosen !== null) return { chosen: pick.chosen, how: strategy, offDuty: false, opensAt: null, detail: `group ${group.name} (${strategy})` };
+    if (hours && groupOff) return { chosen: null, how: strategy, offDuty: true, opensAt: nextOnDutyAt(hours, ctx.at), detail: `group ${group.name} is outside its business hours` };
+    const offDuty = group.members.every((u) => isOffDutyReason(check(u) ?? 'at_cap'));
+    if (!offDuty) return { chosen: null, how: strategy, offDuty, opensAt: null, detail: `everyone on duty in group ${group.name} is at their 接待上限` };
+    return { chosen: null, how: strategy, offDuty, opensAt: firstShiftStart(group.members, byId, ctx.at), detail: `nobody in group ${group.name} is on duty` };
   };
 
   const result = (chosen: string | null, chosenBy: RouteDecision['chosenBy'], reason: string, extra: Partial<RouteDecision>): RouteDecision => ({
@@ -172,6 +169,39 @@ export function routeConversation(input: RouteInput): RouteDecision {
   return toPool(t.detail);
 }
 
+/** Outside a group's business hours its members are off shift, unless they are already gone or paused. */
+function outsideHours(check: Eligibility): Eligibility {
+  return (u) => {
+    const reason = check(u);
+    return reason !== null && isOffDutyReason(reason) ? reason : 'off_shift';
+  };
+}
+
+/** Each member's eligibility computed once per decision (it may read shift schedules). */
+function memo(check: Eligibility): Eligibility {
+  const seen = new Map<string, SkipReason | null>();
+  return (u) => {
+    let reason = seen.get(u);
+    if (reason === undefined) {
+      reason = check(u);
+      seen.set(u, reason);
+    }
+    return reason;
+  };
+}
+
+/** When the first off-shift member's shift starts (for the "expected wait" message), if any has a shift. */
+function firstShiftStart(members: readonly string[], byId: ReadonlyMap<string, Servicer>, at: number): number | null {
+  let first: number | null = null;
+  for (const u of members) {
+    const s = byId.get(u);
+    if (!s?.shift || s.status !== 'active' || !s.receiving) continue;
+    const next = nextOnDutyAt(s.shift, at);
+    if (next !== null && (first === null || next < first)) first = next;
+  }
+  return first;
+}
+
 function pickByStrategy(group: Group, strategy: Strategy, input: RouteInput, eligible: Eligibility): Pick {
   const state = input.roundRobin[group.id] ?? initialRoundRobin;
   const capOf = new Map(input.servicers.map((s) => [s.userid, s.receptionCap]));
@@ -211,10 +241,12 @@ function pickSupervisor(
   const own = (targetGroup?.members ?? []).filter((u) => byId.get(u)?.supervisor);
   const others = input.servicers.filter((s) => s.supervisor && !own.includes(s.userid)).map((s) => s.userid);
   for (const [userids, via] of [[own, targetGroup], [others, undefined]] as const) {
-    const check: Eligibility = (u) => {
+    const within: Eligibility = (u) => {
       const s = byId.get(u);
       return servicerEligibility(s, load, ctx.at, s && complaintCap(s, via, groupById));
     };
+    // A group's supervisors count as off shift outside the group's business hours.
+    const check = memo(via?.shift && !isOnDuty(via.shift, ctx.at) ? outsideHours(within) : within);
     record('complaint', userids, check, via?.id);
     const pick = pickLeastBusy(userids, initialRoundRobin, check, (u) => {
       const s = byId.get(u);

@@ -140,18 +140,23 @@ describe('validateTree', () => {
         { id: 'e', name: '戊', when: { kfAccounts: ['v'] }, then: { group: 'empty' } },
       ],
     };
-    const more: Group[] = [...groups, { id: 'ghosts', name: '旧组', members: ['old', 'gone'], strategy: 'round_robin' }, { id: 'empty', name: '空组', members: [], strategy: 'round_robin' }];
+    const more: Group[] = [
+      ...groups,
+      { id: 'ghosts', name: '旧组', members: ['old', 'gone', 'old'], strategy: 'round_robin' },
+      { id: 'empty', name: '空组', members: [], strategy: 'round_robin' },
+    ];
     const problems = validateTree(bad, more, servicers);
     expect(problems.map((p) => [p.kind, p.nodeId])).toEqual([
       ['unknown_group', 'a'],
       ['unknown_servicer', 'b'],
       ['departed_servicer', 'c'],
+      ['duplicate_member', 'd'],
       ['unknown_member', 'd'],
       ['empty_group', 'd'],
       ['empty_group', 'e'],
     ]);
     expect(problems[0]!.message).toBe('甲: group "nope" does not exist; create it or pick another group.');
-    expect(problems[4]!.message).toContain('旧组 has nobody who can receive customers (every member has left)');
+    expect(problems[5]!.message).toContain('旧组 has nobody who can receive customers (every member has left)');
   });
 
   it('rejects nodes after an unconditional sibling, but not after one whose children may all fail', () => {

@@ -152,6 +152,7 @@ export type TreeProblemKind =
   | 'unknown_servicer'
   | 'departed_servicer'
   | 'unknown_member'
+  | 'duplicate_member'
   | 'empty_group'
   | 'no_children'
   | 'empty_list'
@@ -289,6 +290,8 @@ function checkTarget(target: Target, groups: ReadonlyMap<string, Group>, service
     report('unknown_group', `group "${target.group}" does not exist; create it or pick another group.`);
     return;
   }
+  const repeated = g.members.filter((m, i) => g.members.indexOf(m) !== i);
+  if (repeated.length) report('duplicate_member', `group ${g.name} lists ${list([...new Set(repeated)])} more than once; each member appears once in the reception order.`);
   const unknown = g.members.filter((m) => !servicers.has(m));
   if (unknown.length) report('unknown_member', `group ${g.name} lists unknown servicers ${list(unknown)}; remove them from the group.`);
   const active = g.members.filter((m) => servicers.get(m)?.status === 'active');
