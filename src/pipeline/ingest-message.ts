@@ -100,7 +100,8 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
   } else if (welcomeCode && decision?.replies[0]) {
     const first = decision.replies[0];
     // Welcome first: the code expires 20 s after the customer opened the chat.
-    outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, welcome_code: welcomeCode }, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now }));
+    // caused_at = when the customer opened the chat: the code's 20 s count from then.
+    outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, welcome_code: welcomeCode }, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now, causedAt: m.sentAt }));
   }
   return { msgid: m.msgid, stored: true, conversationId, decision, outboxIds };
 }
@@ -144,6 +145,8 @@ export interface EnqueueProps {
   sourceMsgid: string | null;
   ruleId: number | null;
   now: number;
+  /** When the cause happened (ms), if not now: the reply latency and the welcome code's validity count from it. */
+  causedAt?: number;
 }
 
 /** enqueueReply: one outbox row, sent by the outbox worker in conversation order. */
@@ -153,7 +156,7 @@ export async function enqueue(trx: Transaction<Database>, p: EnqueueProps): Prom
       INSERT INTO outbox (conversation_id, api, msgid, payload, status, priority, attempts, next_attempt_at, locked_by, locked_until,
                           last_errcode, reason, source_msgid, rule_id, caused_at, created_at, sent_at)
       VALUES (${p.conversationId}, ${p.api}, ${p.msgid}, ${JSON.stringify(p.payload)}, 'pending', ${p.priority}, 0, ${p.now}, NULL, NULL,
-              NULL, NULL, ${p.sourceMsgid}, ${p.ruleId}, ${p.now}, ${p.now}, NULL)
+              NULL, NULL, ${p.sourceMsgid}, ${p.ruleId}, ${p.causedAt ?? p.now}, ${p.now}, NULL)
       RETURNING id`.execute(trx)
   ).rows[0]!;
   return Number(row.id);
