@@ -6,7 +6,7 @@ import type { Load, Servicer, SkipReason } from './model.js';
 import { isOnDuty } from './schedule.js';
 
 /** Reasons meaning "not working now" (as opposed to "working but full"): these send a conversation to the duty fallback. */
-const OFF_DUTY: ReadonlySet<SkipReason> = new Set(['unknown_servicer', 'departed', 'not_receiving', 'off_shift']);
+const OFF_DUTY: ReadonlySet<SkipReason> = new Set(['unknown_servicer', 'departed', 'not_receiving', 'off_shift', 'trans_refused']);
 
 export function isOffDutyReason(reason: SkipReason): boolean {
   return OFF_DUTY.has(reason);

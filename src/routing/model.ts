@@ -131,4 +131,6 @@ export type SkipReason =
   | 'not_receiving'
   | 'off_shift'
   | 'at_cap'
-  | 'at_supervisor_cap';
+  | 'at_supervisor_cap'
+  /** WeCom refused `kf/service_state/trans` to this servicer for this conversation (e.g. not on duty there). */
+  | 'trans_refused';

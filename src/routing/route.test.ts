@@ -161,6 +161,32 @@ describe('routeConversation', () => {
     ]);
   });
 
+  it('counts other supervisors as off shift when all their own groups are closed', () => {
+    const legalByDay = groups.map((g) => (g.id === 'legal' ? { ...g, shift: office } : g));
+    const d = routeConversation(input({ groups: legalByDay, dutyFallback: { group: 'overseas' } }, { at: NIGHT, complaint: true }));
+    expect(d.candidates.filter((c) => c.stage === 'complaint').map((c) => [c.userid, c.reason])).toEqual([
+      ['lead', 'off_shift'],
+      ['boss', 'off_shift'],
+    ]);
+    expect(d).toMatchObject({ chosen: 'nina', fallbackUsed: true, followUp: true });
+  });
+
+  it('retries after WeCom refuses a transfer: each refused servicer is excluded, so retries end in the pool', () => {
+    const refused: string[] = [];
+    const chosen: string[] = [];
+    for (;;) {
+      const d = routeConversation(input({ refused, dutyFallback: { group: 'overseas' } }));
+      if (d.chosen === null) {
+        expect(d.reason).toBe('nobody in group 售前 is on duty; duty fallback unavailable (nobody in group 海外值班 is on duty): waiting pool');
+        break;
+      }
+      chosen.push(d.chosen);
+      refused.push(d.chosen); // WeCom said: servicer not on duty
+    }
+    expect(chosen).toEqual(['ann', 'bob', 'cat', 'lead']);
+    expect(routeConversation(input({ refused: ['ann'] })).candidates[1]).toMatchObject({ userid: 'ann', reason: 'trans_refused' });
+  });
+
   it('sends a complaint no supervisor can take to the duty fallback (not to a junior) and flags it', () => {
     const busy = { load: { open: { lead: 10, boss: 10 } } };
     const d = routeConversation(input({ ...busy, dutyFallback: { servicer: 'cat' } }, { complaint: true }));

@@ -34,6 +34,11 @@ export interface RouteInput {
   ctx: RoutingContext;
   /** 值班兜底: who takes conversations when the target is off duty, and complaints no supervisor can take. */
   dutyFallback?: Target;
+  /**
+   * Servicers WeCom already refused for this conversation (trans failed). The caller retries with
+   * the refused one added: each retry excludes one more servicer, so retries end in the pool.
+   */
+  refused?: readonly string[];
 }
 
 export type Stage = 'complaint' | 'target' | 'fallback';
@@ -64,7 +69,7 @@ export interface RouteDecision {
   followUp: boolean;
   /** When the off-duty target group opens again (for the "expected wait" message), if known. */
   expectedOnDutyAt: number | null;
-  /** Round-robin states that changed, by group id: store them with the assignment. */
+  /** Round-robin states that changed, by group id: store them with the assignment, once WeCom accepted it. */
   roundRobin: Record<string, RoundRobinState>;
 }
 
@@ -85,7 +90,8 @@ export function routeConversation(input: RouteInput): RouteDecision {
   const candidates: CandidateTrace[] = [];
   const roundRobin: Record<string, RoundRobinState> = {};
   const branch = evaluateTree(input.tree, ctx);
-  const eligible: Eligibility = (u) => servicerEligibility(byId.get(u), load, ctx.at);
+  const refused = new Set(input.refused);
+  const eligible: Eligibility = (u) => servicerEligibility(byId.get(u), load, ctx.at) ?? (refused.has(u) ? 'trans_refused' : null);
 
   const record = (stage: Stage, userids: readonly string[], check: Eligibility, group?: string) => {
     for (const userid of userids) {
@@ -114,7 +120,7 @@ export function routeConversation(input: RouteInput): RouteDecision {
     const groupOff = hours !== undefined && !isOnDuty(hours, ctx.at);
     const check = memo(groupOff ? outsideHours(eligible) : eligible);
     record(stage, group.members, check, group.id);
-    const pick = pickByStrategy(group, strategy, input, check);
+    const pick = pickByStrategy(group, strategy, input, byId, check);
     if (pick.nextState !== (input.roundRobin[group.id] ?? initialRoundRobin)) roundRobin[group.id] = pick.nextState;
     if (pick.chosen !== null) return { chosen: pick.chosen, how: strategy, offDuty: false, opensAt: null, detail: `group ${group.name} (${strategy})` };
     if (hours && groupOff) return { chosen: null, how: strategy, offDuty: true, opensAt: nextOnDutyAt(hours, ctx.at), detail: `group ${group.name} is outside its business hours` };
@@ -156,7 +162,7 @@ export function routeConversation(input: RouteInput): RouteDecision {
   const target = branch.target;
 
   if (ctx.complaint) {
-    const chosen = pickSupervisor(target, input, byId, groupById, record);
+    const chosen = pickSupervisor(target, input, byId, groupById, refused, record);
     if (chosen !== null) return assign(chosen, 'complaint', 'supervisor', `complaint (投诉): supervisor ${chosen}`);
     return fallback('complaint (投诉): no supervisor can take it', null, true);
   }
@@ -202,14 +208,13 @@ function firstShiftStart(members: readonly string[], byId: ReadonlyMap<string, S
   return first;
 }
 
-function pickByStrategy(group: Group, strategy: Strategy, input: RouteInput, eligible: Eligibility): Pick {
+function pickByStrategy(group: Group, strategy: Strategy, input: RouteInput, byId: ReadonlyMap<string, Servicer>, eligible: Eligibility): Pick {
   const state = input.roundRobin[group.id] ?? initialRoundRobin;
-  const capOf = new Map(input.servicers.map((s) => [s.userid, s.receptionCap]));
   switch (strategy) {
     case 'round_robin':
       return pickRoundRobin(group.members, state, eligible);
     case 'least_busy':
-      return pickLeastBusy(group.members, state, eligible, (u) => ({ open: input.load.open[u] ?? 0, cap: capOf.get(u) ?? 0 }));
+      return pickLeastBusy(group.members, state, eligible, (u) => ({ open: input.load.open[u] ?? 0, cap: byId.get(u)?.receptionCap ?? 0 }));
     case 'sticky':
       return pickSticky(group.members, state, eligible, input.ctx.lastServicer);
   }
@@ -234,6 +239,7 @@ function pickSupervisor(
   input: RouteInput,
   byId: ReadonlyMap<string, Servicer>,
   groupById: ReadonlyMap<string, Group>,
+  refused: ReadonlySet<string>,
   record: (stage: Stage, userids: readonly string[], check: Eligibility, group?: string) => void,
 ): string | null {
   const { load, ctx } = input;
@@ -243,10 +249,15 @@ function pickSupervisor(
   for (const [userids, via] of [[own, targetGroup], [others, undefined]] as const) {
     const within: Eligibility = (u) => {
       const s = byId.get(u);
-      return servicerEligibility(s, load, ctx.at, s && complaintCap(s, via, groupById));
+      const reason = servicerEligibility(s, load, ctx.at, s && complaintCap(s, via, groupById)) ?? (refused.has(u) ? 'trans_refused' : null);
+      // Supervisors count as off shift outside their groups' business hours: the target group's
+      // when found through it, else all of their own groups'.
+      if (!s || (reason !== null && isOffDutyReason(reason))) return reason;
+      const groups = via ? [via] : s.groups.flatMap((g) => groupById.get(g) ?? []);
+      const closed = groups.length > 0 && groups.every((g) => g.shift !== undefined && !isOnDuty(g.shift, ctx.at));
+      return closed ? 'off_shift' : reason;
     };
-    // A group's supervisors count as off shift outside the group's business hours.
-    const check = memo(via?.shift && !isOnDuty(via.shift, ctx.at) ? outsideHours(within) : within);
+    const check = memo(within);
     record('complaint', userids, check, via?.id);
     const pick = pickLeastBusy(userids, initialRoundRobin, check, (u) => {
       const s = byId.get(u);
