@@ -37,6 +37,19 @@ describe('WeCom kf adapter', () => {
     expect(s.mock.requests.filter((r) => r.errcode === 42001)).toHaveLength(0);
   });
 
+  it('lists servicers and moves a session between states as WeCom allows', async () => {
+    const client = new WeComClient({ apiBase: s.mock.url, corpId: s.mock.credentials.corpId, secret: s.mock.credentials.kfSecret, tokenCache: databaseTokenCache(s.wr.store.db) });
+    const servicers = await client.servicerList('wkMockKf0001');
+    expect(servicers.map((x) => x.userid)).toEqual(s.mock.credentials.servicers.wkMockKf0001);
+    await s.mock.customerSays({ external_userid: 'wm_state', text: '你好', callback: false });
+    expect((await client.serviceStateGet('wkMockKf0001', 'wm_state')).service_state).toBe(0);
+    const toPool = await client.serviceStateTrans({ open_kfid: 'wkMockKf0001', external_userid: 'wm_state', service_state: 2 });
+    expect(toPool.msg_code).toBeTruthy();
+    await client.serviceStateTrans({ open_kfid: 'wkMockKf0001', external_userid: 'wm_state', service_state: 3, servicer_userid: servicers[0]!.userid });
+    expect(await client.serviceStateGet('wkMockKf0001', 'wm_state')).toMatchObject({ service_state: 3, servicer_userid: servicers[0]!.userid });
+    await expect(client.serviceStateTrans({ open_kfid: 'wkMockKf0001', external_userid: 'wm_state', service_state: 1 })).rejects.toThrow(/errcode/);
+  });
+
   it('pulls every page while has_more, storing each message once', async () => {
     for (let i = 0; i < 2300; i++) await s.mock.customerSays({ external_userid: `wm_page_${i % 50}`, text: `第${i}条`, callback: false });
     await s.mock.customerSays({ external_userid: 'wm_page_last', text: '最后一条' });

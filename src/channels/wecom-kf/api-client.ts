@@ -149,6 +149,25 @@ export class WeComClient {
     return this.post('kf/send_msg_on_event', req);
   }
 
+  /** 接待人员 of a kf account; status 0 = 接待中, 1 = 停止接待. */
+  async servicerList(openKfid: string): Promise<{ userid: string; status: number }[]> {
+    const res = await this.post<{ servicer_list?: { userid: string; status: number }[] }>('kf/servicer/list', {}, { open_kfid: openKfid });
+    return res.servicer_list ?? [];
+  }
+
+  /** Session state: 0 new, 1 bot, 2 waiting pool, 3 servicer, 4 ended. */
+  serviceStateGet(openKfid: string, externalUserid: string): Promise<{ service_state: number; servicer_userid?: string }> {
+    return this.post('kf/service_state/get', { open_kfid: openKfid, external_userid: externalUserid });
+  }
+
+  /**
+   * Moves a session (to the pool, state 2, or to a servicer, state 3 with servicer_userid). The
+   * msg_code in the answer lets send_msg_on_event tell the customer once the bot may no longer send.
+   */
+  serviceStateTrans(req: { open_kfid: string; external_userid: string; service_state: number; servicer_userid?: string }): Promise<{ msg_code?: string }> {
+    return this.post('kf/service_state/trans', req);
+  }
+
   async uploadMedia(type: 'image' | 'voice' | 'video' | 'file', filename: string, bytes: Buffer, mime: string): Promise<string> {
     const res = await this.upload('media/upload', { type }, () => {
       const fd = new FormData();
