@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WeeklySchedule } from './model.js';
-import { isOnDuty, nextOnDutyAt } from './schedule.js';
+import { isOnDuty, nextOnDutyAt, validateSchedule } from './schedule.js';
 
 const t = (iso: string) => Date.parse(iso);
 const weekdays = (ranges: { start: string; end: string }[]) => ({ 1: ranges, 2: ranges, 3: ranges, 4: ranges, 5: ranges });
@@ -103,5 +103,25 @@ describe('nextOnDutyAt', () => {
     const gap: WeeklySchedule = { timezone: 'America/New_York', weekly: { 7: [{ start: '02:30', end: '05:00' }] } };
     expect(nextOnDutyAt(gap, t('2026-03-08T05:00:00Z'))).toBe(t('2026-03-08T07:00:00Z')); // 02:30 does not exist: on at 03:00 EDT
     expect(nextOnDutyAt({ timezone: 'UTC', weekly: {} }, t('2026-11-25T00:00:00Z'))).toBeNull();
+  });
+});
+
+describe('validateSchedule', () => {
+  it('accepts a well-formed schedule and names each problem otherwise', () => {
+    expect(validateSchedule({ ...office, holidays: ['2026-10-01'], extraWorkdays: [{ date: '2026-09-27', like: 1 }] })).toEqual([]);
+    expect(
+      validateSchedule({
+        timezone: 'China/Beijing',
+        weekly: { 1: [{ start: '9:00', end: '18:00' }], 8: [] } as WeeklySchedule['weekly'],
+        holidays: ['2026-02-30'],
+        extraWorkdays: [{ date: '2026-09-27', like: 0 as 1 }],
+      }),
+    ).toEqual([
+      'timezone "China/Beijing" is not an IANA timezone such as Asia/Shanghai.',
+      'weekday 1: range 9:00–18:00 is not HH:MM–HH:MM (00:00–24:00).',
+      'weekday 8 is not 1 (Monday) … 7 (Sunday).',
+      'holiday 2026-02-30 is not a date YYYY-MM-DD.',
+      '调休 day 2026-09-27: "like" must be a weekday 1 … 7.',
+    ]);
   });
 });

@@ -72,6 +72,46 @@ function toMinutes(hhmm: string): number {
   return Number(h) * 60 + Number(m);
 }
 
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** "HH:MM" from 00:00 to 23:59, or "24:00" (an end at midnight). */
+export function isTimeOfDay(s: string): boolean {
+  return HHMM.test(s);
+}
+
+/** True when `Intl` knows the IANA zone (an unknown zone would throw when a message is routed). */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isIsoDate(s: string): boolean {
+  return ISO_DATE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && isoDate(Date.parse(`${s}T00:00:00Z`)) === s;
+}
+
+/** Problems with a schedule, one sentence each saying what to fix; empty when it is usable. */
+export function validateSchedule(schedule: WeeklySchedule): string[] {
+  const problems: string[] = [];
+  if (!isValidTimeZone(schedule.timezone)) problems.push(`timezone "${schedule.timezone}" is not an IANA timezone such as Asia/Shanghai.`);
+  for (const [day, ranges] of Object.entries(schedule.weekly)) {
+    if (!/^[1-7]$/.test(day)) problems.push(`weekday ${day} is not 1 (Monday) … 7 (Sunday).`);
+    for (const r of ranges ?? []) {
+      if (!isTimeOfDay(r.start) || !isTimeOfDay(r.end)) problems.push(`weekday ${day}: range ${r.start}–${r.end} is not HH:MM–HH:MM (00:00–24:00).`);
+    }
+  }
+  for (const d of schedule.holidays ?? []) if (!isIsoDate(d)) problems.push(`holiday ${d} is not a date YYYY-MM-DD.`);
+  for (const e of schedule.extraWorkdays ?? []) {
+    if (!isIsoDate(e.date)) problems.push(`调休 day ${e.date} is not a date YYYY-MM-DD.`);
+    if (!Number.isInteger(e.like) || e.like < 1 || e.like > 7) problems.push(`调休 day ${e.date}: "like" must be a weekday 1 … 7.`);
+  }
+  return problems;
+}
+
 /** Ranges worked on a local date: none on a holiday, the `like` weekday's on a 调休 day, else the weekday's. */
 function rangesOn(schedule: WeeklySchedule, date: string): TimeRange[] {
   if (schedule.holidays?.includes(date)) return [];

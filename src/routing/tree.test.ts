@@ -222,6 +222,22 @@ describe('validateTree', () => {
     ]);
   });
 
+  it('rejects timezones Intl does not know, on the tree and on nodes', () => {
+    const node: RoutingNode = {
+      id: 'tz',
+      name: '时区',
+      when: { customerTimezones: ['America/New_York', 'Beijing'], timeOfDay: { ranges: [{ start: '22:00', end: '08:00' }], timezone: 'GMT+8:00x' } },
+      then: { group: 'general' },
+    };
+    const problems = validateTree({ timezone: 'Mars/Olympus', nodes: [node] }, groups, servicers);
+    expect(problems.map((p) => [p.kind, p.nodeId])).toEqual([
+      ['invalid_timezone', ''],
+      ['invalid_timezone', 'tz'],
+      ['invalid_timezone', 'tz'],
+    ]);
+    expect(problems[1]!.message).toBe('时区: customer timezones [Beijing] are not IANA timezones such as America/New_York.');
+  });
+
   it('rejects duplicate node ids and reports a looping object graph instead of recursing forever', () => {
     const a: RoutingNode = { id: 'x', name: 'A', when: { channels: ['c1'] }, then: { group: 'general' } };
     expect(kinds({ timezone: 'UTC', nodes: [a, { ...a, name: 'B', when: { channels: ['c2'] } }] })).toEqual([['duplicate_node_id', 'x']]);

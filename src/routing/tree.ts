@@ -15,6 +15,7 @@ import { isWithinActiveHours } from '../rules/active-hours.js';
 import { KeywordIndex } from '../rules/keyword-index.js';
 import { normalizeKeyword, normalizeText } from '../rules/normalize.js';
 import type { Condition, Group, RoutingContext, RoutingNode, RoutingTree, Servicer, Target } from './model.js';
+import { isTimeOfDay, isValidTimeZone } from './schedule.js';
 
 export type ConditionName = keyof Condition;
 
@@ -157,14 +158,15 @@ export type TreeProblemKind =
   | 'no_children'
   | 'empty_list'
   | 'invalid_time'
+  | 'invalid_timezone'
   | 'never_holds'
   | 'unreachable';
 
 export interface TreeProblem {
   kind: TreeProblemKind;
-  /** The node at fault. */
+  /** The node at fault; "" for a problem with the tree itself (its timezone). */
   nodeId: string;
-  /** Names from the root, "合同 › 华东". */
+  /** Names from the root, "合同 › 华东"; "" for the tree itself. */
   path: string;
   /** What is wrong and what to do, in one sentence. */
   message: string;
@@ -178,8 +180,6 @@ interface Inherited {
   /** Normalised keywords some ancestor forbids. */
   noneWords: ReadonlySet<string>;
 }
-
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 function isEmptyCondition(when: Condition): boolean {
   return Object.values(when).every((v) => v === undefined);
@@ -195,7 +195,7 @@ function alwaysMatches(node: RoutingNode, seen: Set<RoutingNode> = new Set()): b
  * Problems that make a tree unsafe to save, each naming the node (by path) and what to fix:
  * unknown or departed targets, groups with nobody able to receive, nodes that can never be reached
  * (after an unconditional sibling, or a condition that contradicts its ancestors or itself),
- * empty lists, malformed times, duplicate ids and loops. An empty array means the tree is valid.
+ * empty lists, malformed times and timezones, duplicate ids and loops. An empty array means the tree is valid.
  */
 export function validateTree(tree: RoutingTree, groups: readonly Group[], servicers: readonly Servicer[]): TreeProblem[] {
   const problems: TreeProblem[] = [];
@@ -224,6 +224,9 @@ export function validateTree(tree: RoutingTree, groups: readonly Group[], servic
       else visit(node.then.children, chain, next);
     }
   };
+  if (!isValidTimeZone(tree.timezone)) {
+    problems.push({ kind: 'invalid_timezone', nodeId: '', path: '', message: `the tree's timezone "${tree.timezone}" is not an IANA timezone such as Asia/Shanghai.` });
+  }
   visit(tree.nodes, [], { kfAccounts: null, channels: null, customerTimezones: null, noneWords: new Set() });
   return problems;
 }
@@ -253,6 +256,9 @@ function checkNodeCondition(when: Condition, inherited: Inherited, report: Repor
     noneWords: inherited.noneWords,
   };
 
+  const badZones = (when.customerTimezones ?? []).filter((z) => !isValidTimeZone(z));
+  if (badZones.length) report('invalid_timezone', `customer timezones ${list(badZones)} are not IANA timezones such as America/New_York.`);
+
   const k = when.keywords;
   if (k) {
     for (const field of ['any', 'all', 'none'] as const) {
@@ -270,9 +276,10 @@ function checkNodeCondition(when: Condition, inherited: Inherited, report: Repor
   const time = when.timeOfDay;
   if (time) {
     if (time.ranges.length === 0) report('empty_list', 'timeOfDay has no ranges; add a range such as 09:00–18:00 or remove the condition.');
+    if (time.timezone !== undefined && !isValidTimeZone(time.timezone)) report('invalid_timezone', `timeOfDay.timezone "${time.timezone}" is not an IANA timezone such as Asia/Shanghai.`);
     if (time.weekdays?.length === 0) report('empty_list', 'timeOfDay.weekdays is empty; remove it to mean every day.');
     for (const r of time.ranges) {
-      if (!HHMM.test(r.start) || !HHMM.test(r.end)) report('invalid_time', `time range ${r.start}–${r.end} is not HH:MM–HH:MM (00:00–24:00).`);
+      if (!isTimeOfDay(r.start) || !isTimeOfDay(r.end)) report('invalid_time', `time range ${r.start}–${r.end} is not HH:MM–HH:MM (00:00–24:00).`);
     }
   }
   return next;
