@@ -39,7 +39,19 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+// One routing decision asks about many schedules at the same instant, mostly in one or two zones:
+// remembering the last answer per zone saves most `formatToParts` calls (the dominant cost).
+const lastParts = new Map<string, { at: number; parts: LocalParts }>();
+
 function localParts(at: number, timeZone: string): LocalParts {
+  const last = lastParts.get(timeZone);
+  if (last?.at === at) return last.parts;
+  const parts = readLocalParts(at, timeZone);
+  lastParts.set(timeZone, { at, parts });
+  return parts;
+}
+
+function readLocalParts(at: number, timeZone: string): LocalParts {
   const p: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
   const y = p.year ?? 1970;
