@@ -85,8 +85,10 @@ interface Attempt {
 
 export function routeConversation(input: RouteInput): RouteDecision {
   const { ctx, load } = input;
-  const byId = indexed(input.servicers, (s) => s.userid);
-  const groupById = indexed(input.groups, (g) => g.id);
+  // Built per decision, not cached per list: a cached map could miss an in-place edit (a servicer
+  // just marked 离职) and that must never be routed to.
+  const byId = new Map(input.servicers.map((s) => [s.userid, s]));
+  const groupById = new Map(input.groups.map((g) => [g.id, g]));
   const candidates: CandidateTrace[] = [];
   const roundRobin: Record<string, RoundRobinState> = {};
   const branch = evaluateTree(input.tree, ctx);
@@ -173,18 +175,6 @@ export function routeConversation(input: RouteInput): RouteDecision {
   if (t.chosen !== null) return assign(t.chosen, 'target', t.how, `branch ${branch.path.map((p) => p.name).join(' › ')}: ${t.detail}`);
   if (t.offDuty) return fallback(t.detail, t.opensAt, false);
   return toPool(t.detail);
-}
-
-// Lookup maps built once per servicer/group list (lists are replaced, not mutated, when they change).
-const indexes = new WeakMap<readonly object[], ReadonlyMap<string, unknown>>();
-
-function indexed<T extends object>(list: readonly T[], key: (item: T) => string): ReadonlyMap<string, T> {
-  let index = indexes.get(list) as ReadonlyMap<string, T> | undefined;
-  if (!index) {
-    index = new Map(list.map((item) => [key(item), item]));
-    indexes.set(list, index);
-  }
-  return index;
 }
 
 /** Outside a group's business hours its members are off shift, unless they are already gone or paused. */
