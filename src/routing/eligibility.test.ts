@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOffDutyReason, servicerEligibility } from './eligibility.js';
+import { describeSkip, isOffDutyReason, servicerEligibility } from './eligibility.js';
 import type { Servicer, SkipReason } from './model.js';
 
 const at = Date.parse('2026-11-25T10:00:00+08:00');
@@ -23,5 +23,10 @@ describe('servicerEligibility', () => {
     expect(gone.every(isOffDutyReason)).toBe(true);
     expect(isOffDutyReason('at_cap')).toBe(false);
     expect(isOffDutyReason('at_supervisor_cap')).toBe(false);
+  });
+
+  it('says each reason in words for the trace', () => {
+    expect(describeSkip('not_receiving')).toBe('stopped receiving (停止接待)');
+    expect(describeSkip('departed')).toBe('has left (离职)');
   });
 });

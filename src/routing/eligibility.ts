@@ -8,6 +8,21 @@ import { isOnDuty } from './schedule.js';
 /** Reasons meaning "not working now" (as opposed to "working but full"): these send a conversation to the duty fallback. */
 const OFF_DUTY: ReadonlySet<SkipReason> = new Set(['unknown_servicer', 'departed', 'not_receiving', 'off_shift', 'trans_refused']);
 
+const WORDS: Record<SkipReason, string> = {
+  unknown_servicer: 'is not a known servicer',
+  departed: 'has left (离职)',
+  not_receiving: 'stopped receiving (停止接待)',
+  off_shift: 'is off shift',
+  at_cap: 'is at their 接待上限',
+  at_supervisor_cap: 'is at their complaint cap',
+  trans_refused: 'was refused by WeCom for this conversation',
+};
+
+/** The reason as words for the trace: "is off shift". */
+export function describeSkip(reason: SkipReason): string {
+  return WORDS[reason];
+}
+
 export function isOffDutyReason(reason: SkipReason): boolean {
   return OFF_DUTY.has(reason);
 }

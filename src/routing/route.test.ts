@@ -141,6 +141,11 @@ describe('routeConversation', () => {
     expect(full).toMatchObject({ chosen: null, pool: true, fallbackUsed: false, reason: 'everyone on duty in group 售前 is at their 接待上限: waiting pool' });
   });
 
+  it('tells when a named servicer off shift is next on duty', () => {
+    const toNina: RoutingTree = { timezone: 'UTC', nodes: [{ id: 'n', name: 'n', when: {}, then: { servicer: 'nina' } }] };
+    expect(routeConversation(input({ tree: toNina }))).toMatchObject({ pool: true, expectedOnDutyAt: t('2026-11-25T21:00:00+08:00'), reason: 'servicer nina is off shift; no duty fallback configured: waiting pool' });
+  });
+
   it('routes to a named servicer, falling back when they are off duty', () => {
     expect(routeConversation(input({}, { customerTags: ['vip'] }))).toMatchObject({ chosen: 'bob', chosenBy: { how: 'servicer' } });
     const paused = servicers.map((s) => (s.userid === 'bob' ? { ...s, receiving: false } : s));

@@ -11,13 +11,13 @@
  * 4. If nobody of the target is on duty (the group's business hours are over, or every member has
  *    left, is in 停止接待 or off shift), the duty fallback (值班兜底) is tried.
  * 5. Anyone still unassigned waits in the pool (等待队列, WeCom service state 2), with the reason
- *    and, when the target is a group off shift, when it next opens.
+ *    and, when the target is off shift, when it is next on duty.
  * A departed (离职) servicer is never chosen: every path goes through `servicerEligibility`.
  *
  * Pure: time comes from `ctx.at`, load and round-robin state from the input; the caller stores
  * the returned round-robin updates together with the assignment.
  */
-import { isOffDutyReason, servicerEligibility } from './eligibility.js';
+import { describeSkip, isOffDutyReason, servicerEligibility } from './eligibility.js';
 import type { Group, Load, RoutingContext, RoutingTree, Servicer, SkipReason, Strategy, Target } from './model.js';
 import { initialRoundRobin, pickLeastBusy, pickRoundRobin, pickSticky, type Eligibility, type Pick, type RoundRobinState } from './round-robin.js';
 import { nextOnDutyAt, isOnDuty } from './schedule.js';
@@ -67,7 +67,7 @@ export interface RouteDecision {
   fallbackUsed: boolean;
   /** A complaint no supervisor could take (flag for follow-up, 待跟进). */
   followUp: boolean;
-  /** When the off-duty target group opens again (for the "expected wait" message), if known. */
+  /** When the off-duty target is next on duty (for the "expected wait" message), if known. */
   expectedOnDutyAt: number | null;
   /** Round-robin states that changed, by group id: store them with the assignment, once WeCom accepted it. */
   roundRobin: Record<string, RoundRobinState>;
@@ -78,7 +78,7 @@ interface Attempt {
   how: Strategy | 'supervisor' | 'servicer';
   /** Nobody of this target is working now (so the duty fallback applies rather than the pool). */
   offDuty: boolean;
-  /** When an off-shift group opens again. */
+  /** When the off-shift target (group or servicer) is next on duty. */
   opensAt: number | null;
   detail: string;
 }
@@ -107,12 +107,13 @@ export function routeConversation(input: RouteInput): RouteDecision {
     if ('servicer' in target) {
       record(stage, [target.servicer], eligible);
       const reason = eligible(target.servicer);
+      const shift = byId.get(target.servicer)?.shift;
       return {
         chosen: reason === null ? target.servicer : null,
         how: 'servicer',
         offDuty: reason !== null && isOffDutyReason(reason),
-        opensAt: null,
-        detail: reason === null ? `servicer ${target.servicer}` : `servicer ${target.servicer}: ${reason}`,
+        opensAt: reason === 'off_shift' && shift ? nextOnDutyAt(shift, ctx.at) : null,
+        detail: `servicer ${target.servicer}${reason === null ? '' : ` ${describeSkip(reason)}`}`,
       };
     }
     const group = groupById.get(target.group);

@@ -57,6 +57,7 @@ describe('isOnDuty', () => {
     const withHoliday: WeeklySchedule = { ...office, weekly: { ...office.weekly, ...night.weekly, 5: [{ start: '09:00', end: '18:00' }, { start: '22:00', end: '02:00' }] }, holidays: ['2026-11-27', '2026-11-30'] };
     expect(isOnDuty(withHoliday, t('2026-11-27T10:00:00+08:00'))).toBe(false); // Friday, holiday
     expect(isOnDuty(withHoliday, t('2026-11-27T23:00:00+08:00'))).toBe(false); // its night shift too
+    expect(isOnDuty(withHoliday, t('2026-11-28T01:00:00+08:00'))).toBe(false); // including the part after midnight
     expect(isOnDuty(withHoliday, t('2026-11-30T10:00:00+08:00'))).toBe(false); // Monday, holiday
     expect(isOnDuty(withHoliday, t('2026-12-01T10:00:00+08:00'))).toBe(true);
     const nightBeforeHoliday: WeeklySchedule = { ...night, holidays: ['2026-11-28'] };
