@@ -3,8 +3,9 @@
  *
  * Everything is read in the schedule's own timezone (wall-clock time, so DST shifts move the
  * UTC instants, not the shift). A range whose end is before its start crosses midnight and belongs
- * to its start day: Friday 22:00–02:00 covers Saturday 00:00–01:59, and a holiday on Saturday does
- * not cut it short (the holiday removes Saturday's own ranges). A range whose start equals its end
+ * to its start day: Friday 22:00–02:00 covers Saturday 00:00–01:59; a holiday on Saturday does
+ * not cut it short, a holiday on Friday removes all of it (a holiday removes that day's own
+ * ranges, 调休 gives a date another weekday's ranges). A range whose start equals its end
  * lasts 24 hours, as in the rules' active hours. "24:00" is accepted as an end.
  */
 import type { TimeRange, Weekday, WeeklySchedule } from './model.js';
@@ -12,7 +13,6 @@ import type { TimeRange, Weekday, WeeklySchedule } from './model.js';
 interface LocalParts {
   /** "YYYY-MM-DD" in the zone. */
   date: string;
-  weekday: Weekday;
   /** Minutes since local midnight. */
   minutes: number;
   /** Local wall-clock time read as if it were UTC (ms); minus the instant gives the offset. */
@@ -60,7 +60,7 @@ function readLocalParts(at: number, timeZone: string): LocalParts {
   const h = p.hour ?? 0;
   const mi = p.minute ?? 0;
   const wallClockUtc = Date.UTC(y, mo - 1, d, h, mi, p.second ?? 0) + (at % 1000 + 1000) % 1000;
-  return { date: isoDate(Date.UTC(y, mo - 1, d)), weekday: weekdayOf(Date.UTC(y, mo - 1, d)), minutes: h * 60 + mi, wallClockUtc };
+  return { date: isoDate(Date.UTC(y, mo - 1, d)), minutes: h * 60 + mi, wallClockUtc };
 }
 
 function isoDate(utcMidnight: number): string {
