@@ -14,6 +14,7 @@ import { installErrorHandler } from './api/http-errors.js';
 import { materialsRoutes } from './api/materials-routes.js';
 import { rulesRoutes } from './api/rules-routes.js';
 import { sandboxRoutes } from './api/sandbox-routes.js';
+import { settingsRoutes } from './api/settings-routes.js';
 import { healthRoutes, statusRoutes } from './api/status-routes.js';
 import { WeComClient } from './channels/wecom-kf/api-client.js';
 import { kfCallbackRoutes } from './channels/wecom-kf/callback-route.js';
@@ -166,6 +167,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await materialsRoutes(api, services);
     await sandboxRoutes(api, services);
     await statusRoutes(api, services);
+    await settingsRoutes(api, services);
   });
   app.get('/', { schema: { hide: true } as object }, async (_req, reply) => reply.redirect('/docs'));
 

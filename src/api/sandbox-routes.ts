@@ -19,6 +19,16 @@ const traceSchema = {
       items: { type: 'object', properties: { rule_id: { type: 'integer' }, name: { type: 'string' }, keyword: { type: ['string', 'null'] }, kind: { type: 'string' } } },
     },
     replies: { type: 'array', items: { type: 'object', properties: { rule_id: { type: 'integer' }, reply: replyItemSchema } } },
+    handoff: {
+      type: ['object', 'null'],
+      description: '转人工 after the replies: why, and where to',
+      properties: {
+        reason: { type: 'string', enum: ['rule', 'phrase', 'unmatched'] },
+        detail: { type: 'string' },
+        rule_id: { type: 'integer' },
+        route: { type: 'object', properties: { group: { type: 'string' }, servicer: { type: 'string' } } },
+      },
+    },
     skipped: {
       type: 'array',
       items: {

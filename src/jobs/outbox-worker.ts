@@ -11,8 +11,10 @@
  */
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { ChannelSender, OutboundMessage, SendResult } from '../pipeline/types.js';
-import { WELCOME_CODE_TTL_MS } from '../pipeline/ingest-message.js';
+import type { ChannelSender, SendResult, TransferResult } from '../pipeline/types.js';
+import type { MessageItem } from '../rules/rule.js';
+import { replyMsgid } from '../pipeline/outbox-ids.js';
+import { enqueue, type EventPayload, type HandoffPayload, WELCOME_CODE_TTL_MS } from '../pipeline/ingest-message.js';
 import type { Store } from '../store/database.js';
 import type { OutboxRow } from '../store/schema.js';
 import { ClaimLoop } from './claim-loop.js';
@@ -135,13 +137,17 @@ export class OutboxWorker {
   }
 
   private async process(row: ClaimedRow): Promise<void> {
-    const payload = JSON.parse(row.payload) as { reply: OutboundMessage['reply']; welcome_code?: string };
-    const welcome = row.api === 'send_msg_on_event';
+    const sender = this.opts.senders[row.channel];
+    if (!sender) return this.finish(row, { kind: 'failed', reason: `no sender for channel ${row.channel}` }, false);
+    if (row.api === 'handoff') return this.processHandoff(row, sender);
+
+    const event = row.api === 'send_msg_on_event' ? (JSON.parse(row.payload) as EventPayload) : undefined;
+    const payload = JSON.parse(row.payload) as { reply: MessageItem };
     const now = this.now();
 
     // Limits WeCom enforces: don't call at all when the answer can only be a refusal.
-    if (welcome) {
-      if (now - Number(row.caused_at) > WELCOME_CODE_TTL_MS) {
+    if (event) {
+      if (event.code_kind === 'welcome' && now - Number(row.caused_at) > WELCOME_CODE_TTL_MS) {
         return this.finish(row, { kind: 'failed', reason: 'welcome code expired: WeCom accepts send_msg_on_event only within 20 s of enter_session' }, false);
       }
     } else {
@@ -154,30 +160,49 @@ export class OutboxWorker {
       }
     }
 
-    const sender = this.opts.senders[row.channel];
     let result: SendResult;
-    if (!sender) {
-      result = { kind: 'failed', reason: `no sender for channel ${row.channel}` };
-    } else {
-      try {
-        result = await sender.send({
-          outboxId: Number(row.id),
-          channel: row.channel,
-          accountId: row.open_kfid,
-          customerId: row.external_userid,
-          msgid: row.msgid,
-          mode: welcome ? 'welcome' : 'send',
-          ...(payload.welcome_code ? { welcomeCode: payload.welcome_code } : {}),
-          reply: payload.reply,
-        });
-      } catch (err) {
-        result = { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
-      }
+    try {
+      result = await sender.send({
+        outboxId: Number(row.id),
+        channel: row.channel,
+        accountId: row.open_kfid,
+        customerId: row.external_userid,
+        msgid: row.msgid,
+        mode: event ? 'event' : 'send',
+        ...(event ? { eventCode: event.code } : {}),
+        reply: payload.reply,
+      });
+    } catch (err) {
+      result = { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
     }
     await this.finish(row, result, true);
   }
 
-  private async finish(row: ClaimedRow, result: SendResult, called: boolean): Promise<void> {
+  /**
+   * 转人工. The routing rules (groups, caps, shifts) choose the servicer here; until they are
+   * configured, a servicer named by the rule or else WeCom's waiting pool (state 2). The message
+   * to the customer goes out afterwards with the msg_code WeCom returns, as its own outbox row.
+   */
+  private async processHandoff(row: ClaimedRow, sender: ChannelSender): Promise<void> {
+    const p = JSON.parse(row.payload) as HandoffPayload;
+    if (!sender.transfer) return this.finish(row, { kind: 'failed', reason: `channel ${row.channel} cannot hand conversations to a person` }, false);
+    const route = p.handoff.route;
+    let result: TransferResult;
+    try {
+      result = await sender.transfer({
+        outboxId: Number(row.id),
+        accountId: row.open_kfid,
+        customerId: row.external_userid,
+        ...(route && 'servicer' in route ? { servicer: route.servicer } : {}),
+        message: { type: 'text', text: p.waiting_message },
+      });
+    } catch (err) {
+      result = { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
+    }
+    await this.finish(row, result, true, result.kind === 'sent' ? result.followUp : undefined);
+  }
+
+  private async finish(row: ClaimedRow, result: SendResult, called: boolean, followUp?: TransferResult['followUp']): Promise<void> {
     const now = this.now();
     const maxAttempts = this.opts.maxAttempts ?? 10;
     const attempts = Number(row.attempts);
@@ -212,7 +237,13 @@ export class OutboxWorker {
       if (status === 'sent' && row.api === 'send_msg') {
         await sql`UPDATE conversations SET sent_since_customer_msg = sent_since_customer_msg + 1 WHERE id = ${row.conversation_id}`.execute(trx);
       }
+      if (followUp) {
+        // Recorded with the transfer's outcome, so the msg_code cannot be lost between the two.
+        const payload: EventPayload = { reply: followUp.message, code: followUp.code, code_kind: 'msg_code' };
+        await enqueue(trx, { conversationId: Number(row.conversation_id), api: 'send_msg_on_event', msgid: replyMsgid(row.msgid, 0), payload, priority: 10, sourceMsgid: row.source_msgid, ruleId: row.rule_id === null ? null : Number(row.rule_id), now });
+      }
     });
+    if (followUp) this.opts.wakeup.notify('outbox');
     if (status === 'sent') this.opts.hooks?.onSent?.(row, now - Number(row.caused_at));
     else if (status === 'failed') this.opts.hooks?.onFailed?.(row, reason ?? '');
     if (status !== 'sent') this.opts.log[status === 'failed' ? 'warn' : 'info']({ outbox_id: row.id, msgid: row.msgid, status, reason }, 'outbox send not completed');

@@ -5,9 +5,10 @@
  * pull, lost cursor) is recognised by its msgid and changes nothing.
  */
 import { sql, type Transaction } from 'kysely';
-import type { Decision, RuleSet } from '../rules/decide.js';
+import type { Decision, HandoffDecision, RuleSet } from '../rules/decide.js';
 import type { ConversationRow, Database } from '../store/schema.js';
 import { replyMsgid, welcomeMsgid } from './outbox-ids.js';
+import type { MessageItem } from '../rules/rule.js';
 import type { InboundMessage } from './types.js';
 
 /** WeCom's welcome_code is valid for 20 s after enter_session. */
@@ -70,6 +71,7 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
       testAccount,
       at: m.sentAt,
       lastAnyReplyAt: conversation.last_any_reply_at === null ? null : Number(conversation.last_any_reply_at),
+      unmatchedStreak: Number(conversation.unmatched_streak),
     });
   } else if (welcomeCode && props.now - m.sentAt < WELCOME_CODE_TTL_MS) {
     decision = props.rules.decideWelcome({ testAccount, at: m.sentAt });
@@ -87,7 +89,8 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
   const outboxIds: number[] = [];
   if (fromCustomer) {
     // The customer wrote: WeCom's 48 h window and its 5-message allowance start again.
-    const streak = decision ? (decision.unmatched ? Number(conversation.unmatched_streak) + 1 : 0) : Number(conversation.unmatched_streak);
+    // The count of unanswered messages starts again after a match or a handoff.
+    const streak = decision ? (decision.unmatched && !decision.handoff ? Number(conversation.unmatched_streak) + 1 : 0) : Number(conversation.unmatched_streak);
     const lastAny = decision?.anyMessageReplied ? m.sentAt : conversation.last_any_reply_at;
     await sql`
       UPDATE conversations SET last_customer_msg_at = ${Math.max(m.sentAt, Number(conversation.last_customer_msg_at ?? 0))},
@@ -97,11 +100,16 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
     for (const { rule_id, reply } of decision?.replies ?? []) {
       outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg', msgid: replyMsgid(m.msgid, index++), payload: { reply }, priority: 0, sourceMsgid: m.msgid, ruleId: rule_id, now: props.now }));
     }
+    if (decision?.handoff) {
+      // After the replies: once a person has the session, the bot may no longer send (95018).
+      const payload: HandoffPayload = { handoff: decision.handoff, text: m.text, waiting_message: props.rules.handoff.waiting_message };
+      outboxIds.push(await enqueue(trx, { conversationId, api: 'handoff', msgid: replyMsgid(m.msgid, index++), payload, priority: 0, sourceMsgid: m.msgid, ruleId: decision.handoff.rule_id ?? null, now: props.now }));
+    }
   } else if (welcomeCode && decision?.replies[0]) {
     const first = decision.replies[0];
     // Welcome first: the code expires 20 s after the customer opened the chat.
     // caused_at = when the customer opened the chat: the code's 20 s count from then.
-    outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, welcome_code: welcomeCode }, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now, causedAt: m.sentAt }));
+    outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, code: welcomeCode, code_kind: 'welcome' } satisfies EventPayload, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now, causedAt: m.sentAt }));
   }
   return { msgid: m.msgid, stored: true, conversationId, decision, outboxIds };
 }
@@ -136,9 +144,26 @@ async function isTestAccount(trx: Transaction<Database>, externalUserid: string,
   return false;
 }
 
+/** What an outbox send_msg_on_event row carries: the message and the code that allows it. */
+export interface EventPayload {
+  reply: MessageItem;
+  code: string;
+  /** welcome: valid 20 s from enter_session; msg_code: from a transfer, valid much longer. */
+  code_kind: 'welcome' | 'msg_code';
+}
+
+/** What an outbox 'handoff' row carries. */
+export interface HandoffPayload {
+  handoff: HandoffDecision;
+  /** The customer's message that caused it (routing looks at its words). */
+  text: string | null;
+  waiting_message: string;
+}
+
 export interface EnqueueProps {
   conversationId: number;
-  api: 'send_msg' | 'send_msg_on_event';
+  /** send_msg: a message; send_msg_on_event: a welcome or a message with a msg_code; handoff: 转人工. */
+  api: 'send_msg' | 'send_msg_on_event' | 'handoff';
   msgid: string;
   payload: unknown;
   priority: number;

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import { RuleSet } from '../rules/decide.js';
-import { listRules, rulesVersion } from '../store/rules-repo.js';
+import { handoffSettings, listRules, rulesVersion } from '../store/rules-repo.js';
 import type { Database } from '../store/schema.js';
 
 export class RuleCache {
@@ -34,7 +34,7 @@ export class RuleCache {
     const version = await rulesVersion(this.db);
     this.checkedAt = Date.now();
     if (this.current && version === this.version) return this.current;
-    this.current = new RuleSet(await listRules(this.db), this.timezone);
+    this.current = new RuleSet(await listRules(this.db), this.timezone, await handoffSettings(this.db));
     this.version = version;
     return this.current;
   }

@@ -33,25 +33,28 @@ export async function simulate(db: Kysely<Database>, rules: RuleCache, input: Si
   if (Number.isNaN(at)) throw new SimulateError(`"at" must be an ISO 8601 time such as 2026-11-25T23:30:00+08:00, got "${input.at}"`);
   let testAccount = input.test_account ?? false;
   let lastAnyReplyAt: number | null = null;
+  let unmatchedStreak = 0;
   if (input.external_userid) {
     const customer = await db.selectFrom('customers').select('test_account').where('external_userid', '=', input.external_userid).executeTakeFirst();
     if (input.test_account === undefined) testAccount = !!customer?.test_account;
     const conv = await db
       .selectFrom('conversations')
-      .select('last_any_reply_at')
+      .select(['last_any_reply_at', 'unmatched_streak'])
       .where('external_userid', '=', input.external_userid)
-      .orderBy('last_any_reply_at', 'desc')
+      .orderBy('updated_at', 'desc')
       .executeTakeFirst();
     lastAnyReplyAt = conv?.last_any_reply_at == null ? null : Number(conv.last_any_reply_at);
+    unmatchedStreak = Number(conv?.unmatched_streak ?? 0);
   }
   const ruleSet = await rules.get();
-  const d = input.event === 'enter_session' ? ruleSet.decideWelcome({ testAccount, at }) : ruleSet.decide({ text: input.text, testAccount, at, lastAnyReplyAt });
+  const d = input.event === 'enter_session' ? ruleSet.decideWelcome({ testAccount, at }) : ruleSet.decide({ text: input.text, testAccount, at, lastAnyReplyAt, unmatchedStreak });
   return {
     normalized_text: normalizeText(input.text),
     at: new Date(at).toISOString(),
     test_account: testAccount,
     matched: d.matched,
     replies: d.replies,
+    handoff: d.handoff,
     skipped: d.skipped,
   };
 }

@@ -2,7 +2,7 @@
  * What flows through the pipeline, independent of the channel it came from.
  * Channel adapters (src/channels/*) produce InboundMessage and implement ChannelSender.
  */
-import type { ReplyItem } from '../rules/rule.js';
+import type { MessageItem } from '../rules/rule.js';
 
 export interface InboundMessage {
   channel: string;
@@ -41,10 +41,10 @@ export interface OutboundMessage {
   customerId: string;
   /** Stable idempotency key / WeCom msgid, the same on every retry. */
   msgid: string;
-  /** 'send' for an ordinary reply, 'welcome' for send_msg_on_event with a welcome code. */
-  mode: 'send' | 'welcome';
-  welcomeCode?: string;
-  reply: ReplyItem;
+  /** 'send' for an ordinary reply; 'event' for send_msg_on_event with a code (welcome_code or a transfer's msg_code). */
+  mode: 'send' | 'event';
+  eventCode?: string;
+  reply: MessageItem;
 }
 
 /** Outcome of one send attempt, classified so the outbox knows what to do next. */
@@ -55,6 +55,22 @@ export type SendResult =
   /** Will never succeed as is (session ended, quota used up, invalid payload): record and stop. */
   | { kind: 'failed'; errcode?: number; reason: string };
 
+/** 转人工: move the conversation to a person, or to the waiting pool when none is named. */
+export interface TransferRequest {
+  outboxId: number;
+  accountId: string;
+  customerId: string;
+  /** A servicer to hand to; absent = the waiting pool. */
+  servicer?: string;
+  /** Told to the customer once the session has moved. */
+  message: MessageItem;
+}
+
+/** A transfer that succeeded may open a one-time channel for a message (WeCom's msg_code). */
+export type TransferResult = SendResult & { followUp?: { code: string; message: MessageItem } };
+
 export interface ChannelSender {
   send(message: OutboundMessage): Promise<SendResult>;
+  /** Channels without human handoff leave this out. */
+  transfer?(request: TransferRequest): Promise<TransferResult>;
 }

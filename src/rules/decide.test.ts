@@ -106,4 +106,17 @@ describe('RuleSet.decide', () => {
     expect(set.decideWelcome({ testAccount: false, at }).matched.map((m) => m.name)).toEqual(['welcome']);
     expect(set.decideWelcome({ testAccount: false, at: Date.parse('2026-11-25T23:00:00+08:00') }).matched.map((m) => m.name)).toEqual(['night welcome']);
   });
+
+  it('decides 转人工: a rule action (after its messages), a phrase of the customer, or N unmatched in a row', () => {
+    const complaint = rule({ name: '投诉', match: { any: ['投诉'] }, reply: [{ type: 'text', text: '抱歉' }, { type: 'handoff', route: { group: 'vip' } }] });
+    const set = new RuleSet([complaint], 'Asia/Shanghai', { phrases: ['转人工', 'ＨＵＭＡＮ'], after_unmatched: 3, waiting_message: '稍候' });
+    const byRule = set.decide(input('我要投诉'));
+    expect(byRule.replies.map((r) => r.reply.type)).toEqual(['text']);
+    expect(byRule.handoff).toMatchObject({ reason: 'rule', rule_id: complaint.id, route: { group: 'vip' } });
+    expect(set.decide(input('请帮我 转人工 谢谢')).handoff).toMatchObject({ reason: 'phrase' });
+    expect(set.decide(input('human please')).handoff).toMatchObject({ reason: 'phrase' });
+    expect(set.decide({ ...input('不懂'), unmatchedStreak: 1 }).handoff).toBeNull();
+    expect(set.decide({ ...input('不懂'), unmatchedStreak: 2 }).handoff).toMatchObject({ reason: 'unmatched' });
+    expect(new RuleSet([], 'Asia/Shanghai', { phrases: [], after_unmatched: 0, waiting_message: 'x' }).decide({ ...input('不懂'), unmatchedStreak: 50 }).handoff).toBeNull();
+  });
 });

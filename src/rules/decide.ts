@@ -6,7 +6,7 @@
 import { isWithinActiveHours, describeActiveHours } from './active-hours.js';
 import { KeywordIndex } from './keyword-index.js';
 import { normalizeText } from './normalize.js';
-import type { MatchKind, ReplyItem, Rule } from './rule.js';
+import { DEFAULT_HANDOFF, type HandoffRoute, type HandoffSettings, type MatchKind, type MessageItem, type Rule } from './rule.js';
 import { compileUserRegex, type SafeRegex } from './safe-regex.js';
 
 export interface MatchedRule {
@@ -23,10 +23,20 @@ export interface SkippedRule {
   detail: string;
 }
 
+/** Why and where a conversation goes to a human (转人工). */
+export interface HandoffDecision {
+  reason: 'rule' | 'phrase' | 'unmatched';
+  detail: string;
+  route?: HandoffRoute;
+  rule_id?: number;
+}
+
 export interface Decision {
   matched: MatchedRule[];
   /** Replies in send order, each with the rule that produced it. */
-  replies: { rule_id: number; reply: ReplyItem }[];
+  replies: { rule_id: number; reply: MessageItem }[];
+  /** Hand the conversation to a human after the replies, or null. */
+  handoff: HandoffDecision | null;
   skipped: SkippedRule[];
   /** True when an any-message rule answered (its cooldown starts now). */
   anyMessageReplied: boolean;
@@ -43,6 +53,8 @@ export interface DecideInput {
   at: number;
   /** When this customer last got the any-message reply (ms), for its cooldown. */
   lastAnyReplyAt: number | null;
+  /** Customer messages in a row before this one that no keyword rule matched. */
+  unmatchedStreak?: number;
 }
 
 interface CompiledKeywordRule {
@@ -69,10 +81,14 @@ export class RuleSet {
   private readonly anyMessageRules: Rule[];
   readonly welcomeRules: Rule[];
 
+  private readonly handoffPhrases: string[];
+
   constructor(
     rules: readonly Rule[],
     readonly timezone: string,
+    readonly handoff: HandoffSettings = DEFAULT_HANDOFF,
   ) {
+    this.handoffPhrases = handoff.phrases.map((p) => normalizeText(p)).filter(Boolean);
     const byPriority = [...rules].sort((a, b) => b.priority - a.priority || a.id - b.id);
     const wordSet = new Set<string>();
     byPriority.forEach((rule, order) => {
@@ -106,8 +122,10 @@ export class RuleSet {
   }
 
   decide(input: DecideInput): Decision {
-    const decision: Decision = { matched: [], replies: [], skipped: [], anyMessageReplied: false, unmatched: true };
-    if (input.text !== null) this.decideKeywords(normalizeText(input.text), input, decision);
+    const decision: Decision = { matched: [], replies: [], handoff: null, skipped: [], anyMessageReplied: false, unmatched: true };
+    const text = input.text === null ? null : normalizeText(input.text);
+    if (text !== null) this.decideKeywords(text, input, decision);
+    this.decideHandoff(text, input, decision);
 
     if (decision.replies.length === 0) {
       for (const rule of this.anyMessageRules) {
@@ -136,7 +154,7 @@ export class RuleSet {
 
   /** The welcome message for enter_session: the first welcome rule allowed now. */
   decideWelcome(input: Omit<DecideInput, 'text' | 'lastAnyReplyAt'>): Decision {
-    const decision: Decision = { matched: [], replies: [], skipped: [], anyMessageReplied: false, unmatched: false };
+    const decision: Decision = { matched: [], replies: [], handoff: null, skipped: [], anyMessageReplied: false, unmatched: false };
     for (const rule of this.welcomeRules) {
       const blocked = this.blockedBy(rule, { ...input, text: null, lastAnyReplyAt: null });
       if (blocked) {
@@ -196,7 +214,25 @@ export class RuleSet {
 
   private fire(rule: Rule, keyword: string | null, kind: MatchedRule['kind'], decision: Decision): void {
     decision.matched.push({ rule_id: rule.id, name: rule.name, keyword, kind });
-    for (const reply of rule.reply) decision.replies.push({ rule_id: rule.id, reply });
+    for (const reply of rule.reply) {
+      if (reply.type === 'handoff') {
+        decision.handoff ??= { reason: 'rule', detail: `rule #${rule.id} "${rule.name}" hands off`, rule_id: rule.id, ...(reply.route ? { route: reply.route } : {}) };
+      } else decision.replies.push({ rule_id: rule.id, reply });
+    }
+  }
+
+  /** 转人工: a rule said so (above), the customer asked for a person, or nothing matched N times in a row. */
+  private decideHandoff(text: string | null, input: DecideInput, decision: Decision): void {
+    if (decision.handoff) return;
+    const phrase = text ? this.handoffPhrases.find((p) => text.includes(p)) : undefined;
+    if (phrase) {
+      decision.handoff = { reason: 'phrase', detail: `the customer asked for a person ("${phrase}")` };
+      return;
+    }
+    const after = this.handoff.after_unmatched;
+    if (after > 0 && decision.unmatched && (input.unmatchedStreak ?? 0) + 1 >= after) {
+      decision.handoff = { reason: 'unmatched', detail: `no rule matched ${after} customer messages in a row` };
+    }
   }
 }
 

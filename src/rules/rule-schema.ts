@@ -63,7 +63,7 @@ export const replyItemSchema = {
   additionalProperties: false,
   description: 'One WeCom message. Media refer to uploaded materials (POST /api/materials).',
   properties: {
-    type: { type: 'string', enum: ['text', 'image', 'video', 'file', 'link', 'miniprogram', 'menu'] },
+    type: { type: 'string', enum: ['text', 'image', 'video', 'file', 'link', 'miniprogram', 'menu', 'handoff'] },
     text: { type: 'string', minLength: 1 },
     material_id: materialId,
     title: { type: 'string', minLength: 1, maxLength: 128 },
@@ -75,6 +75,25 @@ export const replyItemSchema = {
     head: { type: 'string', maxLength: 1024 },
     items: { type: 'array', minItems: 1, maxItems: 10, items: menuItemSchema },
     tail: { type: 'string', maxLength: 1024 },
+    route: {
+      type: 'object',
+      description: 'handoff only: a group or a servicer; absent = the routing rules decide',
+      additionalProperties: false,
+      properties: { group: { type: 'string', minLength: 1, maxLength: 64 }, servicer: { type: 'string', minLength: 1, maxLength: 64 } },
+      minProperties: 1,
+      maxProperties: 1,
+    },
+  },
+} as const;
+
+export const handoffSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['phrases', 'after_unmatched', 'waiting_message'],
+  properties: {
+    phrases: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 50 }, description: 'a message containing one of these asks for a person (转人工)' },
+    after_unmatched: { type: 'integer', minimum: 0, maximum: 100, description: 'hand off after this many unmatched customer messages in a row; 0 = never' },
+    waiting_message: { type: 'string', minLength: 1, maxLength: 600, description: 'told to the customer on handoff' },
   },
 } as const;
 

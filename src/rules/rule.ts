@@ -38,12 +38,20 @@ export type MenuItem =
   | { type: 'miniprogram'; appid: string; pagepath: string; content: string }
   | { type: 'text'; content: string };
 
+/** Where a handoff goes: a servicer group, or one servicer (接待人员 userid). Absent: the routing rules decide. */
+export type HandoffRoute = { group: string } | { servicer: string };
+
+/** The message items a rule sends, plus the handoff action (转人工), which sends nothing itself. */
 export type ReplyItem =
   | { type: 'text'; text: string }
+  | { type: 'handoff'; route?: HandoffRoute }
   | { type: 'image' | 'video' | 'file'; material_id: number }
   | { type: 'link'; title: string; desc?: string; url: string; thumb_material_id: number }
   | { type: 'miniprogram'; appid: string; title: string; pagepath: string; thumb_material_id: number }
   | { type: 'menu'; head?: string; items: MenuItem[]; tail?: string };
+
+/** One WeCom message (everything a rule replies except the handoff action). */
+export type MessageItem = Exclude<ReplyItem, { type: 'handoff' }>;
 
 export const RULE_KINDS = ['keyword', 'any_message', 'welcome'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
@@ -72,5 +80,21 @@ export interface Rule {
 
 /** WeCom text messages are limited to 2048 bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 2048;
+
+/** Handoff to a human (转人工): phrases customers use, after how many unanswered messages, and what they are told. */
+export interface HandoffSettings {
+  /** A message containing one of these (after normalisation) asks for a person. */
+  phrases: string[];
+  /** Hand off after this many customer messages in a row that no keyword rule matched (0 = never). */
+  after_unmatched: number;
+  /** Sent to the customer when the session moves to the waiting pool / a servicer. */
+  waiting_message: string;
+}
+
+export const DEFAULT_HANDOFF: HandoffSettings = {
+  phrases: ['转人工', '人工客服', '人工服务', '找人工', '真人客服', '接人工'],
+  after_unmatched: 3,
+  waiting_message: '正在为您转接人工客服，请稍候，我们会尽快回复您。',
+};
 /** WeCom allows 5 messages within 48 h after the customer's last message; a rule may not use them all up and more. */
 export const MAX_REPLIES_PER_RULE = 5;

@@ -67,8 +67,11 @@ export function validateRule(rule: RuleFields, materialExists: (id: number) => b
     err('cooldown_seconds', 'cooldown_seconds applies only to any_message rules (收到消息回复)');
   }
 
-  if (rule.reply.length === 0) err('reply', 'reply needs at least one message');
-  if (rule.reply.length > MAX_REPLIES_PER_RULE) {
+  const messages = rule.reply.filter((r) => r.type !== 'handoff');
+  if (rule.reply.length === 0) err('reply', 'reply needs at least one message or a handoff');
+  if (rule.reply.filter((r) => r.type === 'handoff').length > 1) err('reply', 'at most one handoff per rule');
+  if (rule.kind === 'welcome' && messages.length !== rule.reply.length) err('reply', 'a welcome message cannot hand off: the customer has not written yet');
+  if (messages.length > MAX_REPLIES_PER_RULE) {
     err('reply', `at most ${MAX_REPLIES_PER_RULE} messages per rule: WeCom allows 5 messages within 48 hours after the customer's last message`);
   }
   if (rule.kind === 'welcome') {
@@ -137,6 +140,8 @@ function validateReply(r: ReplyItem, field: string, err: (f: string, m: string) 
       need(['appid', 'title', 'pagepath', 'thumb_material_id']);
       material('thumb_material_id');
       break;
+    case 'handoff':
+      break;
     case 'menu':
       need(['items']);
       r.items?.forEach((item, j) => {
@@ -157,6 +162,7 @@ function validateReply(r: ReplyItem, field: string, err: (f: string, m: string) 
     link: ['type', 'title', 'desc', 'url', 'thumb_material_id'],
     miniprogram: ['type', 'appid', 'title', 'pagepath', 'thumb_material_id'],
     menu: ['type', 'head', 'items', 'tail'],
+    handoff: ['type', 'route'],
   };
   for (const key of Object.keys(r)) {
     if (!allowed[r.type]?.includes(key)) err(`${field}.${key}`, `"${key}" does not belong to a ${r.type} reply`);

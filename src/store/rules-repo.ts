@@ -2,7 +2,7 @@
  * Rules as stored rows ⇄ the Rule model.
  */
 import type { Kysely } from 'kysely';
-import type { Rule } from '../rules/rule.js';
+import { DEFAULT_HANDOFF, type HandoffSettings, type Rule } from '../rules/rule.js';
 import type { RuleFields } from '../rules/validate-rule.js';
 import type { Database, RuleRow } from './schema.js';
 
@@ -82,6 +82,22 @@ export async function deleteRule(db: Kysely<Database>, id: number): Promise<bool
 export async function rulesVersion(db: Kysely<Database>): Promise<string> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', 'rules_version').executeTakeFirst();
   return row?.value ?? '0';
+}
+
+/** 转人工 settings: phrases, after how many unmatched messages, the waiting message. */
+export async function handoffSettings(db: Kysely<Database>): Promise<HandoffSettings> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', 'handoff').executeTakeFirst();
+  return row ? { ...DEFAULT_HANDOFF, ...(JSON.parse(row.value) as Partial<HandoffSettings>) } : DEFAULT_HANDOFF;
+}
+
+export async function saveHandoffSettings(db: Kysely<Database>, settings: HandoffSettings): Promise<void> {
+  const value = JSON.stringify(settings);
+  await db
+    .insertInto('settings')
+    .values({ key: 'handoff', value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+  await bumpRulesVersion(db);
 }
 
 async function bumpRulesVersion(db: Kysely<Database>): Promise<void> {

@@ -2,7 +2,7 @@
  * sync_msg items → the pipeline's InboundMessage, and WeReply replies → kf/send_msg bodies.
  */
 import type { InboundMessage } from '../../pipeline/types.js';
-import type { ReplyItem } from '../../rules/rule.js';
+import type { MessageItem } from '../../rules/rule.js';
 import type { KfMessageItem } from './api-client.js';
 
 export const CHANNEL = 'wecom-kf';
@@ -43,7 +43,7 @@ export function toInbound(item: KfMessageItem): InboundMessage {
 export type MediaIdFor = (materialId: number, opts?: { renew?: boolean }) => Promise<string>;
 
 /** The msgtype and body fields of one kf message for a reply. */
-export async function toKfMessage(reply: ReplyItem, mediaIdFor: MediaIdFor, renew = false): Promise<Record<string, unknown>> {
+export async function toKfMessage(reply: MessageItem, mediaIdFor: MediaIdFor, renew = false): Promise<Record<string, unknown>> {
   switch (reply.type) {
     case 'text':
       return { msgtype: 'text', text: { content: reply.text } };

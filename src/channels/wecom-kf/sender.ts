@@ -2,7 +2,7 @@
  * Sends outbox rows through kf/send_msg (or send_msg_on_event for welcome messages) and classifies
  * WeCom's answer for the outbox: retry (busy, rate limit, network) or final (session, quota, payload).
  */
-import type { ChannelSender, OutboundMessage, SendResult } from '../../pipeline/types.js';
+import type { ChannelSender, OutboundMessage, SendResult, TransferRequest, TransferResult } from '../../pipeline/types.js';
 import { WeComApiError, WeComNetworkError, type WeComClient } from './api-client.js';
 import { MaterialMissing } from '../../materials/material-store.js';
 import { type MediaIdFor, toKfMessage } from './messages.js';
@@ -24,18 +24,51 @@ const FINAL = new Map<number, string>([
   [40008, 'WeCom does not accept this message type (40008)'],
 ]);
 
+/** service_state/trans refusals worth explaining. */
+const TRANSFER_REFUSALS = new Map<number, string>([
+  [95013, 'the session has ended (95013): the customer must write again before it can be handed over'],
+  [95014, 'the servicer is not an active 接待人员 of this account or is not receiving (95014)'],
+  [95016, 'WeCom does not allow this change of session state (95016)'],
+]);
+
 export class KfSender implements ChannelSender {
   constructor(
     private readonly client: WeComClient,
     private readonly mediaIdFor: MediaIdFor,
   ) {}
 
+  /**
+   * 转人工 with kf/service_state/trans: to a servicer (state 3) or the waiting pool (state 2).
+   * A named servicer who cannot take it sends the session to the pool instead of nowhere.
+   */
+  async transfer(t: TransferRequest): Promise<TransferResult> {
+    const attempt = async (servicer?: string): Promise<TransferResult> => {
+      const state = servicer ? 3 : 2;
+      try {
+        const res = await this.client.serviceStateTrans({ open_kfid: t.accountId, external_userid: t.customerId, service_state: state, ...(servicer ? { servicer_userid: servicer } : {}) });
+        return { kind: 'sent', ...(res.msg_code ? { followUp: { code: res.msg_code, message: t.message } } : {}) };
+      } catch (err) {
+        if (err instanceof WeComNetworkError) return { kind: 'retry', reason: `network: ${err.message}` };
+        if (!(err instanceof WeComApiError)) throw err;
+        const retry = RETRYABLE.get(err.errcode);
+        if (retry) return { kind: 'retry', errcode: err.errcode, reason: retry };
+        // A call repeated after a crash finds the session already moved: that is the success it reports.
+        const now = await this.client.serviceStateGet(t.accountId, t.customerId).catch(() => undefined);
+        if (now && now.service_state === state && (!servicer || now.servicer_userid === servicer)) return { kind: 'sent' };
+        return { kind: 'failed', errcode: err.errcode, reason: TRANSFER_REFUSALS.get(err.errcode) ?? `WeCom refused the handoff: ${err.errcode} ${err.errmsg}` };
+      }
+    };
+    const result = await attempt(t.servicer);
+    if (t.servicer && result.kind === 'failed' && result.errcode === 95014) return attempt(undefined);
+    return result;
+  }
+
   async send(m: OutboundMessage): Promise<SendResult> {
     for (let renew = false; ; renew = true) {
       try {
         const body = await toKfMessage(m.reply, this.mediaIdFor, renew);
-        if (m.mode === 'welcome') {
-          await this.client.sendMsgOnEvent({ code: m.welcomeCode, msgid: m.msgid, ...body });
+        if (m.mode === 'event') {
+          await this.client.sendMsgOnEvent({ code: m.eventCode, msgid: m.msgid, ...body });
         } else {
           await this.client.sendMsg({ touser: m.customerId, open_kfid: m.accountId, msgid: m.msgid, ...body });
         }
