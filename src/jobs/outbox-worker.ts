@@ -141,8 +141,8 @@ export class OutboxWorker {
     if (!sender) return this.finish(row, { kind: 'failed', reason: `no sender for channel ${row.channel}` }, false);
     if (row.api === 'handoff') return this.processHandoff(row, sender);
 
-    const event = row.api === 'send_msg_on_event' ? (JSON.parse(row.payload) as EventPayload) : undefined;
-    const payload = JSON.parse(row.payload) as { reply: MessageItem };
+    const payload = JSON.parse(row.payload) as { reply: MessageItem } | EventPayload;
+    const event = row.api === 'send_msg_on_event' ? (payload as EventPayload) : undefined;
     const now = this.now();
 
     // Limits WeCom enforces: don't call at all when the answer can only be a refusal.
@@ -160,9 +160,8 @@ export class OutboxWorker {
       }
     }
 
-    let result: SendResult;
-    try {
-      result = await sender.send({
+    const result = await guarded(() =>
+      sender.send({
         outboxId: Number(row.id),
         channel: row.channel,
         accountId: row.open_kfid,
@@ -171,10 +170,8 @@ export class OutboxWorker {
         mode: event ? 'event' : 'send',
         ...(event ? { eventCode: event.code } : {}),
         reply: payload.reply,
-      });
-    } catch (err) {
-      result = { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
-    }
+      }),
+    );
     await this.finish(row, result, true);
   }
 
@@ -187,18 +184,16 @@ export class OutboxWorker {
     const p = JSON.parse(row.payload) as HandoffPayload;
     if (!sender.transfer) return this.finish(row, { kind: 'failed', reason: `channel ${row.channel} cannot hand conversations to a person` }, false);
     const route = p.handoff.route;
-    let result: TransferResult;
-    try {
-      result = await sender.transfer({
+    const transfer = sender.transfer.bind(sender);
+    const result: TransferResult = await guarded(() =>
+      transfer({
         outboxId: Number(row.id),
         accountId: row.open_kfid,
         customerId: row.external_userid,
         ...(route && 'servicer' in route ? { servicer: route.servicer } : {}),
         message: { type: 'text', text: p.waiting_message },
-      });
-    } catch (err) {
-      result = { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
-    }
+      }),
+    );
     await this.finish(row, result, true, result.kind === 'sent' ? result.followUp : undefined);
   }
 
@@ -247,5 +242,14 @@ export class OutboxWorker {
     if (status === 'sent') this.opts.hooks?.onSent?.(row, now - Number(row.caused_at));
     else if (status === 'failed') this.opts.hooks?.onFailed?.(row, reason ?? '');
     if (status !== 'sent') this.opts.log[status === 'failed' ? 'warn' : 'info']({ outbox_id: row.id, msgid: row.msgid, status, reason }, 'outbox send not completed');
+  }
+}
+
+/** A sender that throws (a bug, not an answer from WeCom) is tried again later, like a network error. */
+async function guarded<R extends SendResult>(call: () => Promise<R>): Promise<R | SendResult> {
+  try {
+    return await call();
+  } catch (err) {
+    return { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
   }
 }
