@@ -134,3 +134,15 @@ export type SkipReason =
   | 'at_supervisor_cap'
   /** WeCom refused `kf/service_state/trans` to this servicer for this conversation (e.g. not on duty there). */
   | 'trans_refused';
+
+/** Everything an operator configures for routing, saved as one version (who/when; earlier ones restorable). */
+export interface RoutingConfig {
+  groups: Group[];
+  tree: RoutingTree;
+  /** Where conversations go when the target group has nobody on duty (夜间值班). Absent: the waiting pool. */
+  dutyFallback?: Target;
+  /** Messages containing one of these are complaints (投诉): supervisors first. */
+  complaintPhrases: string[];
+}
+
+export const DEFAULT_COMPLAINT_PHRASES = ['投诉', '差评', '举报', '12315', '曝光', '维权'];

@@ -182,6 +182,59 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropIndex('outbox_due').execute();
       },
     },
+    '0003_routing': {
+      // 接待人员, the versioned routing configuration (groups, tree, fallback), round-robin state,
+      // every assignment with its reason, and who holds each conversation now.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('servicers')
+          .addColumn('userid', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('open_kfids', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('groups', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('reception_cap', 'integer', (c) => c.notNull().defaultTo(10))
+          .addColumn('supervisor', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+          .addColumn('receiving', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('timezone', 'text', (c) => c.notNull().defaultTo('Asia/Shanghai'))
+          .addColumn('shift', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('routing_versions')
+          .addColumn('id', id, idOpts)
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('author', 'text', (c) => c.notNull())
+          .addColumn('note', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('routing_state')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('assignments')
+          .addColumn('id', id, idOpts)
+          .addColumn('conversation_id', ms, (c) => c.notNull())
+          .addColumn('servicer_userid', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('trace', 'text')
+          .addColumn('follow_up', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('assignments_conversation').on('assignments').columns(['conversation_id', 'id']).execute();
+        await db.schema.alterTable('conversations').addColumn('servicer_userid', 'text').execute();
+        await db.schema.alterTable('conversations').addColumn('service_state', 'integer').execute();
+        await db.schema.alterTable('conversations').addColumn('complaint', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('conversations').addColumn('last_servicer_userid', 'text').execute();
+        await db.schema.alterTable('conversations').addColumn('waiting_since', ms).execute();
+        await db.schema.createIndex('conversations_servicer').on('conversations').columns(['servicer_userid', 'service_state']).execute();
+      },
+    },
   };
 }
 

@@ -47,6 +47,16 @@ export interface ConversationTable {
   last_any_reply_at: number | null;
   /** Consecutive customer messages no rule matched (handoff after N, see routing). */
   unmatched_streak: number;
+  /** The servicer holding (or reserved for) this conversation. */
+  servicer_userid: string | null;
+  /** WeCom session state as WeReply last set or saw it: 0 new, 1 bot, 2 pool, 3 servicer, 4 ended. */
+  service_state: number | null;
+  /** The handoff was a complaint (投诉): counts against supervisors' complaint cap. */
+  complaint: Generated<number>;
+  /** For sticky groups: who this customer talked to last. */
+  last_servicer_userid: string | null;
+  /** In WeCom's waiting pool since (ms), for assignment in arrival order. */
+  waiting_since: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -161,6 +171,56 @@ export interface SettingTable {
   value: string;
 }
 
+export interface ServicerTable {
+  userid: string;
+  name: string;
+  /** JSON string[]: kf accounts (open_kfid) this servicer receives on, from kf/servicer/list. */
+  open_kfids: string;
+  /** JSON string[]: group ids. */
+  groups: string;
+  reception_cap: number;
+  supervisor: number;
+  /** active | departed (离职) */
+  status: string;
+  /** 接待中 1 / 停止接待 0 */
+  receiving: number;
+  timezone: string;
+  /** JSON WeeklySchedule or null. */
+  shift: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RoutingVersionTable {
+  id: Generated<number>;
+  /** JSON RoutingConfig: groups, tree, duty fallback, complaint phrases. */
+  config: string;
+  author: string;
+  note: string | null;
+  created_at: number;
+}
+
+export interface RoutingStateTable {
+  /** e.g. "rr:<group id>" */
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface AssignmentTable {
+  id: Generated<number>;
+  conversation_id: number;
+  servicer_userid: string | null;
+  /** assigned | pool | reassigned | refused | released */
+  kind: string;
+  reason: string;
+  /** JSON RouteDecision (the routing trace). */
+  trace: string | null;
+  /** Flagged for follow-up (a complaint no supervisor could take). */
+  follow_up: number;
+  created_at: number;
+}
+
 export interface Database {
   kf_callbacks: KfCallbackTable;
   jobs: JobTable;
@@ -174,6 +234,10 @@ export interface Database {
   materials: MaterialTable;
   access_tokens: AccessTokenTable;
   settings: SettingTable;
+  servicers: ServicerTable;
+  routing_versions: RoutingVersionTable;
+  routing_state: RoutingStateTable;
+  assignments: AssignmentTable;
 }
 
 export type RuleRow = Selectable<RuleTable>;
