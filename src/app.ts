@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { requireAdminToken } from './api/auth.js';
 import { installErrorHandler } from './api/http-errors.js';
 import { materialsRoutes } from './api/materials-routes.js';
+import { routingRoutes } from './api/routing-routes.js';
 import { rulesRoutes } from './api/rules-routes.js';
 import { sandboxRoutes } from './api/sandbox-routes.js';
 import { settingsRoutes } from './api/settings-routes.js';
@@ -168,6 +169,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await sandboxRoutes(api, services);
     await statusRoutes(api, services);
     await settingsRoutes(api, services);
+    await routingRoutes(api, services);
   });
   app.get('/', { schema: { hide: true } as object }, async (_req, reply) => reply.redirect('/docs'));
 
