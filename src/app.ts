@@ -99,6 +99,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   }
   const outbox = new OutboxWorker({
     store,
+    timezone: config.timezone,
     workerId,
     senders,
     wakeup,

@@ -14,7 +14,11 @@ describe.each(ENGINES)('handoff on %s', (engine) => {
   beforeAll(async () => {
     s = await startStack(engine);
     servicer = s.mock.credentials.servicers[KF]![0]!;
-    expect((await s.api('POST', '/api/rules', { name: '投诉', match: { any: ['投诉'] }, reply: [{ type: 'text', text: '非常抱歉，马上为您处理' }, { type: 'handoff', route: { servicer } }] })).status).toBe(201);
+    // The account's 接待人员, as a servicer sync records them.
+    for (const userid of s.mock.credentials.servicers[KF]!) {
+      await s.wr.store.db.insertInto('servicers').values({ userid, name: userid, open_kfids: JSON.stringify([KF]), groups: '[]', reception_cap: 10, supervisor: 0, status: 'active', receiving: 1, timezone: 'Asia/Shanghai', shift: null, created_at: Date.now(), updated_at: Date.now() }).execute();
+    }
+    expect((await s.api('POST', '/api/rules', { name: '大客户', match: { any: ['大客户'] }, reply: [{ type: 'text', text: '马上为您安排专属客服' }, { type: 'handoff', route: { servicer } }] })).status).toBe(201);
     expect((await s.api('POST', '/api/rules', { name: '坏人', match: { any: ['找经理'] }, reply: [{ type: 'handoff', route: { servicer: 'nobody_here' } }] })).status).toBe(201);
     expect((await s.api('POST', '/api/rules', { name: '退货', match: { any: ['退货'] }, reply: [{ type: 'text', text: '退货说明' }] })).status).toBe(201);
   });
@@ -40,9 +44,9 @@ describe.each(ENGINES)('handoff on %s', (engine) => {
   });
 
   it('hands off to the servicer a rule names (state 3)', async () => {
-    await s.mock.customerSays({ external_userid: 'wm_complain', text: '我要投诉' });
-    await eventually(() => state('wm_complain').service_state === 3, 10_000, 'session with the servicer');
-    expect(state('wm_complain').servicer_userid).toBe(servicer);
+    await s.mock.customerSays({ external_userid: 'wm_vip', text: '我是大客户' });
+    await eventually(() => state('wm_vip').service_state === 3, 10_000, 'session with the servicer');
+    expect(state('wm_vip').servicer_userid).toBe(servicer);
   });
 
   it('sends the session to the pool when the named servicer cannot take it', async () => {

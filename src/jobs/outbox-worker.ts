@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { ChannelSender, SendResult, TransferResult } from '../pipeline/types.js';
 import type { MessageItem } from '../rules/rule.js';
 import { replyMsgid } from '../pipeline/outbox-ids.js';
+import { assignConversation } from '../pipeline/assign-conversation.js';
 import { enqueue, type EventPayload, type HandoffPayload, WELCOME_CODE_TTL_MS } from '../pipeline/ingest-message.js';
 import type { Store } from '../store/database.js';
 import type { OutboxRow } from '../store/schema.js';
@@ -31,6 +32,8 @@ export interface OutboxHooks {
 
 export interface OutboxWorkerOptions {
   store: Store;
+  /** The corp's timezone (routing's shift times, the expected-wait message). */
+  timezone: string;
   workerId: string;
   senders: Record<string, ChannelSender>;
   wakeup: Wakeup;
@@ -121,7 +124,7 @@ export class OutboxWorker {
         .execute();
       await trx
         .insertInto('outbox_attempts')
-        .values(ids.map((id) => ({ outbox_id: id, started_at: now, finished_at: null, outcome: 'in_flight', errcode: null, error: null })))
+        .values(ids.map((id) => ({ outbox_id: id, started_at: now, finished_at: null, outcome: 'in_flight', errcode: null, error: null, worker: this.opts.workerId })))
         .execute();
       const rows = await trx
         .selectFrom('outbox as o')
@@ -176,23 +179,18 @@ export class OutboxWorker {
   }
 
   /**
-   * 转人工. The routing rules (groups, caps, shifts) choose the servicer here; until they are
-   * configured, a servicer named by the rule or else WeCom's waiting pool (state 2). The message
-   * to the customer goes out afterwards with the msg_code WeCom returns, as its own outbox row.
+   * 转人工: routing chooses the servicer (or the waiting pool) and WeCom moves the session; the
+   * message to the customer goes out afterwards with the msg_code WeCom returns, as its own row.
    */
   private async processHandoff(row: ClaimedRow, sender: ChannelSender): Promise<void> {
-    const p = JSON.parse(row.payload) as HandoffPayload;
     if (!sender.transfer) return this.finish(row, { kind: 'failed', reason: `channel ${row.channel} cannot hand conversations to a person` }, false);
-    const route = p.handoff.route;
     const transfer = sender.transfer.bind(sender);
     const result: TransferResult = await guarded(() =>
-      transfer({
-        outboxId: Number(row.id),
-        accountId: row.open_kfid,
-        customerId: row.external_userid,
-        ...(route && 'servicer' in route ? { servicer: route.servicer } : {}),
-        message: { type: 'text', text: p.waiting_message },
-      }),
+      assignConversation(
+        { store: this.opts.store, timezone: this.opts.timezone, transfer, now: this.now },
+        { id: Number(row.conversation_id), outboxId: Number(row.id), channel: row.channel, accountId: row.open_kfid, customerId: row.external_userid },
+        JSON.parse(row.payload) as HandoffPayload,
+      ),
     );
     await this.finish(row, result, true, result.kind === 'sent' ? result.followUp : undefined);
   }

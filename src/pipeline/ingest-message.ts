@@ -56,8 +56,21 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
       .where('msgid', '=', m.event.failMsgid)
       .execute();
   }
+  if (m.event?.type === 'servicer_status_change' && m.event.servicer) {
+    // 接待中 / 停止接待 as the servicer set it in WeCom: routing skips a servicer who paused.
+    await trx.updateTable('servicers').set({ receiving: m.event.servicerStatus === 2 ? 0 : 1, updated_at: props.now }).where('userid', '=', m.event.servicer).execute();
+  }
+  if (!m.customerId) {
+    // An account-level event: stored (once) for the record, outside any conversation.
+    const stored = await sql<{ id: number }>`
+      INSERT INTO messages (msgid, conversation_id, open_kfid, external_userid, origin, msgtype, text, raw, decision, send_time, received_at)
+      VALUES (${m.msgid}, 0, ${m.accountId}, '', ${m.origin}, ${m.msgtype}, NULL, ${JSON.stringify(m.raw)}, NULL, ${m.sentAt}, ${props.now})
+      ON CONFLICT (msgid) DO NOTHING RETURNING id`.execute(trx);
+    return { msgid: m.msgid, stored: stored.rows.length > 0, conversationId: 0, decision: null, outboxIds: [] };
+  }
   const conversation = await conversationFor(trx, m, props.now);
   const conversationId = Number(conversation.id);
+  if (m.event?.type === 'session_status_change') await applySessionChange(trx, conversationId, m.event, props.now);
   const stale = props.now - m.sentAt > props.staleAfterMs;
   const fromCustomer = m.origin === 3;
   const welcomeCode = m.event?.type === 'enter_session' ? m.event.welcomeCode : undefined;
@@ -65,7 +78,8 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
 
   // Decide first (pure), so the message row is written once, with its decision.
   let decision: Decision | null = null;
-  if (fromCustomer && !stale) {
+  const person = fromCustomer ? heldByPerson(conversation, props.now) : null;
+  if (fromCustomer && !stale && !person) {
     decision = props.rules.decide({
       text: m.text,
       testAccount,
@@ -76,7 +90,12 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
   } else if (welcomeCode && props.now - m.sentAt < WELCOME_CODE_TTL_MS) {
     decision = props.rules.decideWelcome({ testAccount, at: m.sentAt });
   }
-  const recorded = stale && fromCustomer ? { stale: true, reason: `sent ${Math.round((props.now - m.sentAt) / 1000)}s before it was pulled; not answered` } : decision;
+  const recorded =
+    stale && fromCustomer
+      ? { stale: true, reason: `sent ${Math.round((props.now - m.sentAt) / 1000)}s before it was pulled; not answered` }
+      : person
+        ? { person, reason: `a person handles this conversation (${person}); the bot does not answer` }
+        : decision;
 
   // The statements run for every message use the sql tag: a third of the query builder's cost.
   const inserted = await sql<{ id: number }>`
@@ -112,6 +131,34 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
     outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, code: welcomeCode, code_kind: 'welcome' } satisfies EventPayload, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now, causedAt: m.sentAt }));
   }
   return { msgid: m.msgid, stored: true, conversationId, decision, outboxIds };
+}
+
+/** Who holds the conversation when a person does (WeCom state 2 pool or 3 servicer, within the session's 48 h). */
+function heldByPerson(c: ConversationRow, now: number): string | null {
+  const state = c.service_state === null ? null : Number(c.service_state);
+  if ((state !== 2 && state !== 3) || now - Number(c.updated_at) > 48 * 3600_000) return null;
+  return state === 3 ? `servicer ${c.servicer_userid}` : 'the waiting pool';
+}
+
+/** session_status_change: a servicer took the session from the pool, passed it on, ended it or took it up again. */
+async function applySessionChange(trx: Transaction<Database>, conversationId: number, e: NonNullable<InboundMessage['event']>, now: number): Promise<void> {
+  if (e.changeType === 3) {
+    await trx
+      .updateTable('conversations')
+      .set({ service_state: 4, servicer_userid: null, waiting_since: null, complaint: 0, ...(e.oldServicer ? { last_servicer_userid: e.oldServicer } : {}), updated_at: now })
+      .where('id', '=', conversationId)
+      .execute();
+  } else if (e.newServicer) {
+    await trx
+      .updateTable('conversations')
+      .set({ service_state: 3, servicer_userid: e.newServicer, last_servicer_userid: e.newServicer, waiting_since: null, updated_at: now })
+      .where('id', '=', conversationId)
+      .execute();
+  } else return;
+  await trx
+    .insertInto('assignments')
+    .values({ conversation_id: conversationId, servicer_userid: e.newServicer ?? e.oldServicer ?? null, kind: e.changeType === 3 ? 'ended' : 'wecom', reason: `session_status_change ${e.changeType} in WeCom`, trace: null, follow_up: 0, created_at: now })
+    .execute();
 }
 
 async function conversationFor(trx: Transaction<Database>, m: InboundMessage, now: number): Promise<ConversationRow> {

@@ -26,6 +26,13 @@ export interface InboundMessage {
     /** msg_send_fail: the msgid of our message WeCom could not deliver, and why (WeCom's fail_type). */
     failMsgid?: string;
     failType?: number;
+    /** servicer_status_change: who, and 1 接待中 / 2 停止接待. */
+    servicer?: string;
+    servicerStatus?: number;
+    /** session_status_change: 1 接入 / 2 转接 / 3 结束 / 4 重新接入, and the servicers before and after. */
+    changeType?: number;
+    oldServicer?: string;
+    newServicer?: string;
   };
   /** When the customer sent it (ms). */
   sentAt: number;

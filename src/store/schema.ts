@@ -142,6 +142,8 @@ export interface OutboxAttemptTable {
   outcome: string;
   errcode: number | null;
   error: string | null;
+  /** The worker (instance) that made the attempt. */
+  worker: string | null;
 }
 
 export interface MaterialTable {

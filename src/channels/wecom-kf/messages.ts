@@ -11,8 +11,9 @@ export function toInbound(item: KfMessageItem): InboundMessage {
   const msg: InboundMessage = {
     channel: CHANNEL,
     msgid: item.msgid,
-    accountId: item.open_kfid,
-    customerId: item.external_userid,
+    accountId: item.open_kfid ?? '',
+    // Account-level events (servicer_status_change) concern no customer.
+    customerId: item.external_userid ?? '',
     origin: Number(item.origin),
     msgtype: item.msgtype,
     text: null,
@@ -31,6 +32,11 @@ export function toInbound(item: KfMessageItem): InboundMessage {
       ...(ev.scene_param ? { sceneParam: String(ev.scene_param) } : {}),
       ...(ev.fail_msgid ? { failMsgid: String(ev.fail_msgid) } : {}),
       ...(ev.fail_type !== undefined ? { failType: Number(ev.fail_type) } : {}),
+      ...(ev.servicer_userid ? { servicer: String(ev.servicer_userid) } : {}),
+      ...(ev.status !== undefined ? { servicerStatus: Number(ev.status) } : {}),
+      ...(ev.change_type !== undefined ? { changeType: Number(ev.change_type) } : {}),
+      ...(ev.old_servicer_userid ? { oldServicer: String(ev.old_servicer_userid) } : {}),
+      ...(ev.new_servicer_userid ? { newServicer: String(ev.new_servicer_userid) } : {}),
     };
     // Events carry the customer in the event body.
     if (!msg.customerId && ev.external_userid) msg.customerId = String(ev.external_userid);

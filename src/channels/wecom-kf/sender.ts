@@ -37,30 +37,23 @@ export class KfSender implements ChannelSender {
     private readonly mediaIdFor: MediaIdFor,
   ) {}
 
-  /**
-   * 转人工 with kf/service_state/trans: to a servicer (state 3) or the waiting pool (state 2).
-   * A named servicer who cannot take it sends the session to the pool instead of nowhere.
-   */
+  /** 转人工 with kf/service_state/trans: to a servicer (state 3) or the waiting pool (state 2). */
   async transfer(t: TransferRequest): Promise<TransferResult> {
-    const attempt = async (servicer?: string): Promise<TransferResult> => {
-      const state = servicer ? 3 : 2;
-      try {
-        const res = await this.client.serviceStateTrans({ open_kfid: t.accountId, external_userid: t.customerId, service_state: state, ...(servicer ? { servicer_userid: servicer } : {}) });
-        return { kind: 'sent', ...(res.msg_code ? { followUp: { code: res.msg_code, message: t.message } } : {}) };
-      } catch (err) {
-        if (err instanceof WeComNetworkError) return { kind: 'retry', reason: `network: ${err.message}` };
-        if (!(err instanceof WeComApiError)) throw err;
-        const retry = RETRYABLE.get(err.errcode);
-        if (retry) return { kind: 'retry', errcode: err.errcode, reason: retry };
-        // A call repeated after a crash finds the session already moved: that is the success it reports.
-        const now = await this.client.serviceStateGet(t.accountId, t.customerId).catch(() => undefined);
-        if (now && now.service_state === state && (!servicer || now.servicer_userid === servicer)) return { kind: 'sent' };
-        return { kind: 'failed', errcode: err.errcode, reason: TRANSFER_REFUSALS.get(err.errcode) ?? `WeCom refused the handoff: ${err.errcode} ${err.errmsg}` };
-      }
-    };
-    const result = await attempt(t.servicer);
-    if (t.servicer && result.kind === 'failed' && result.errcode === 95014) return attempt(undefined);
-    return result;
+    const { servicer } = t;
+    const state = servicer ? 3 : 2;
+    try {
+      const res = await this.client.serviceStateTrans({ open_kfid: t.accountId, external_userid: t.customerId, service_state: state, ...(servicer ? { servicer_userid: servicer } : {}) });
+      return { kind: 'sent', ...(res.msg_code ? { followUp: { code: res.msg_code, message: t.message } } : {}) };
+    } catch (err) {
+      if (err instanceof WeComNetworkError) return { kind: 'retry', reason: `network: ${err.message}` };
+      if (!(err instanceof WeComApiError)) throw err;
+      const retry = RETRYABLE.get(err.errcode);
+      if (retry) return { kind: 'retry', errcode: err.errcode, reason: retry };
+      // A call repeated after a crash finds the session already moved: that is the success it reports.
+      const now = await this.client.serviceStateGet(t.accountId, t.customerId).catch(() => undefined);
+      if (now && now.service_state === state && (!servicer || now.servicer_userid === servicer)) return { kind: 'sent' };
+      return { kind: 'failed', errcode: err.errcode, reason: TRANSFER_REFUSALS.get(err.errcode) ?? `WeCom refused the handoff: ${err.errcode} ${err.errmsg}` };
+    }
   }
 
   async send(m: OutboundMessage): Promise<SendResult> {

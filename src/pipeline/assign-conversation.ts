@@ -1,0 +1,175 @@
+/**
+ * assignConversation: 转人工 for one conversation. Routing chooses the servicer; the slot is
+ * reserved under lock (so 接待上限 holds even with several instances on PostgreSQL), then WeCom is
+ * asked to move the session (kf/service_state/trans), then the assignment is recorded with its
+ * reason and the routing trace. A servicer WeCom refuses is excluded and the next one tried; when
+ * nobody can take the conversation it goes to WeCom's waiting pool (state 2).
+ * Called by the outbox worker for 'handoff' rows, after the conversation's earlier replies.
+ */
+import { sql } from 'kysely';
+import type { Load, RoutingContext, RoutingTree, Target } from '../routing/model.js';
+import { routeConversation, type RouteDecision } from '../routing/route.js';
+import { normalizeText } from '../rules/normalize.js';
+import type { Store } from '../store/database.js';
+import { currentRouting, listServicers, roundRobinStates, saveRoundRobinStates } from '../store/routing-repo.js';
+import type { HandoffPayload } from './ingest-message.js';
+import type { TransferRequest, TransferResult } from './types.js';
+
+export interface AssignProps {
+  store: Store;
+  timezone: string;
+  /** The channel's transfer (kf/service_state/trans). */
+  transfer(request: TransferRequest): Promise<TransferResult>;
+  now?: () => number;
+}
+
+export interface Conversation {
+  id: number;
+  outboxId: number;
+  channel: string;
+  accountId: string;
+  customerId: string;
+}
+
+/** WeCom's answer when the servicer cannot take the session (not a 接待人员 there, or not receiving). */
+const SERVICER_REFUSED = 95014;
+/** Enough tries for any group; each refusal excludes one more servicer. */
+const MAX_TRIES = 20;
+
+export async function assignConversation(props: AssignProps, c: Conversation, p: HandoffPayload): Promise<TransferResult & { decision?: RouteDecision }> {
+  const { db } = props.store;
+  const now = props.now?.() ?? Date.now();
+  const routing = await currentRouting(db, props.timezone);
+  const config = routing.config;
+  const conv = await db.selectFrom('conversations').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
+  const text = p.text ?? '';
+  const complaint = config.complaintPhrases.some((w) => normalizeText(text).includes(normalizeText(w)));
+  const ctx: RoutingContext = {
+    text,
+    kfAccount: c.accountId,
+    channel: c.channel,
+    customerTags: [],
+    at: now,
+    complaint,
+    ...(conv.last_servicer_userid ? { lastServicer: conv.last_servicer_userid } : {}),
+  };
+  // A rule may name where the handoff goes; it replaces the tree for this conversation.
+  const tree: RoutingTree = p.handoff.route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: `rule route`, when: {}, then: p.handoff.route as Target }] } : config.tree;
+  const message = (extra = '') => ({ type: 'text' as const, text: p.waiting_message + extra });
+
+  // A repeat after a crash: the servicer reserved then is asked again first (trans to the same
+  // servicer is recognised as done).
+  if (conv.servicer_userid && conv.service_state === 3) {
+    const again = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, servicer: conv.servicer_userid, message: message() });
+    if (again.kind !== 'failed' || again.errcode !== SERVICER_REFUSED) return again;
+    await release(props.store, c.id, conv.servicer_userid, 'WeCom refused the reserved servicer', now);
+  }
+
+  const refused: string[] = [];
+  for (let i = 0; i < MAX_TRIES; i++) {
+    const servicers = await listServicers(db);
+    const decision = routeConversation({
+      tree,
+      groups: config.groups,
+      servicers,
+      load: await currentLoad(props.store),
+      roundRobin: await roundRobinStates(db),
+      ctx,
+      ...(config.dutyFallback ? { dutyFallback: config.dutyFallback } : {}),
+      refused,
+    });
+    if (decision.chosen === null) {
+      const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, message: message(expectedWait(decision, props.timezone)) });
+      if (result.kind === 'sent') {
+        await props.store.write(async (trx) => {
+          await trx.updateTable('conversations').set({ service_state: 2, servicer_userid: null, waiting_since: now, complaint: complaint ? 1 : 0 }).where('id', '=', c.id).execute();
+          await record(trx, c.id, null, 'pool', decision, now);
+        });
+      }
+      return { ...result, decision };
+    }
+    const chosen = decision.chosen;
+    const servicer = servicers.find((s) => s.userid === chosen)!;
+    if (!(await reserve(props.store, c.id, chosen, servicer.receptionCap, complaint, now))) {
+      // Another assignment took the last slot between deciding and reserving: decide again.
+      continue;
+    }
+    const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, servicer: chosen, message: message() });
+    if (result.kind === 'sent') {
+      await props.store.write(async (trx) => {
+        await trx.updateTable('conversations').set({ last_servicer_userid: chosen, waiting_since: null }).where('id', '=', c.id).execute();
+        await saveRoundRobinStates(trx, decision.roundRobin, now);
+        await record(trx, c.id, chosen, 'assigned', decision, now);
+      });
+      return { ...result, decision };
+    }
+    if (result.kind === 'failed' && result.errcode === SERVICER_REFUSED) {
+      refused.push(chosen);
+      await release(props.store, c.id, chosen, result.reason, now);
+      continue;
+    }
+    // Retry later (the reservation stands, see above) or a final failure (released).
+    if (result.kind === 'failed') await release(props.store, c.id, chosen, result.reason, now);
+    return { ...result, decision };
+  }
+  return { kind: 'failed', reason: `no servicer could be assigned after ${MAX_TRIES} tries` };
+}
+
+/** Open sessions per servicer now, reservations included. */
+async function currentLoad(store: Store): Promise<Load> {
+  const rows = await store.db
+    .selectFrom('conversations')
+    .select(['servicer_userid', (eb) => eb.fn.countAll<number>().as('open'), (eb) => eb.fn.sum<number>('complaint').as('complaints')])
+    .where('service_state', '=', 3)
+    .where('servicer_userid', 'is not', null)
+    .groupBy('servicer_userid')
+    .execute();
+  const load: Load = { open: {}, openComplaints: {} };
+  for (const r of rows) {
+    load.open[r.servicer_userid!] = Number(r.open);
+    load.openComplaints![r.servicer_userid!] = Number(r.complaints ?? 0);
+  }
+  return load;
+}
+
+/**
+ * Takes a slot of the servicer's 接待上限 for this conversation, or answers false when it is full.
+ * On PostgreSQL the servicer's row is locked for the count, so two instances cannot both take the
+ * last slot; on SQLite the single writer does the same.
+ */
+async function reserve(store: Store, conversationId: number, userid: string, cap: number, complaint: boolean, now: number): Promise<boolean> {
+  return store.write(async (trx) => {
+    if (store.engine === 'postgres') await sql`SELECT userid FROM servicers WHERE userid = ${userid} FOR UPDATE`.execute(trx);
+    const open = await trx
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('service_state', '=', 3)
+      .where('servicer_userid', '=', userid)
+      .where('id', '!=', conversationId)
+      .executeTakeFirstOrThrow();
+    if (Number(open.n) >= cap) return false;
+    await trx.updateTable('conversations').set({ servicer_userid: userid, service_state: 3, complaint: complaint ? 1 : 0, updated_at: now }).where('id', '=', conversationId).execute();
+    return true;
+  });
+}
+
+async function release(store: Store, conversationId: number, userid: string, why: string, now: number): Promise<void> {
+  await store.write(async (trx) => {
+    await trx.updateTable('conversations').set({ servicer_userid: null, service_state: null }).where('id', '=', conversationId).where('servicer_userid', '=', userid).execute();
+    await trx.insertInto('assignments').values({ conversation_id: conversationId, servicer_userid: userid, kind: 'refused', reason: why, trace: null, follow_up: 0, created_at: now }).execute();
+  });
+}
+
+async function record(trx: Parameters<Parameters<Store['write']>[0]>[0], conversationId: number, userid: string | null, kind: 'assigned' | 'pool', d: RouteDecision, now: number): Promise<void> {
+  await trx
+    .insertInto('assignments')
+    .values({ conversation_id: conversationId, servicer_userid: userid, kind, reason: d.reason, trace: JSON.stringify(d), follow_up: d.followUp ? 1 : 0, created_at: now })
+    .execute();
+}
+
+/** "预计 09:00 后有客服接待" when the target is next on duty at a known time. */
+function expectedWait(d: RouteDecision, timezone: string): string {
+  if (d.expectedOnDutyAt === null) return '';
+  const when = new Intl.DateTimeFormat('zh-CN', { timeZone: timezone, month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d.expectedOnDutyAt);
+  return `（预计 ${when} 后有客服接待）`;
+}
