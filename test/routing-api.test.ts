@@ -59,6 +59,15 @@ describe.each(ENGINES)('routing configuration API on %s', (engine) => {
     expect((await s.api('GET', '/api/servicers/mock_servicer_1c')).body.status).toBe('departed');
     listed[KF] = ['mock_servicer_1a', 'mock_servicer_1b'];
 
+    // An account that cannot be pulled: reported, and nobody is marked departed on partial knowledge.
+    listed[KF] = ['mock_servicer_1a'];
+    const partial = await s.api('POST', '/api/servicers/sync', { open_kfids: ['wkNoSuchKf'] });
+    expect(partial.status).toBe(200);
+    expect(partial.body.failed.map((f: { open_kfid: string }) => f.open_kfid)).toEqual(['wkNoSuchKf']);
+    expect(partial.body.departed).toEqual([]);
+    expect((await s.api('GET', '/api/servicers/mock_servicer_1b')).body.status).toBe('active');
+    listed[KF] = ['mock_servicer_1a', 'mock_servicer_1b'];
+
     const all = await s.api('GET', '/api/servicers');
     expect(all.body.map((x: { userid: string }) => x.userid)).toEqual(['mock_servicer_1a', 'mock_servicer_1b', 'mock_servicer_1c']);
   });
@@ -120,7 +129,18 @@ describe.each(ENGINES)('routing configuration API on %s', (engine) => {
 
     const badShape = await put({ ...config([contract]), groups: [{ ...legal, strategy: 'random' }] });
     expect(badShape.status).toBe(400);
-    expect(fields(badShape.body)).toEqual(['config.groups[0].strategy']);
+    expect(fields(badShape.body)).toEqual(['groups[legal].strategy']);
+
+    // Shape errors inside the tree name the node by its path, and only the alternative meant.
+    const nested = await put(
+      config([{ id: 'p', name: '产品线', when: {}, then: { children: [{ id: 'c', name: '华东', when: { region: 'east' }, then: { group: 'legal' } }, { id: 'd', name: '华南', when: {}, then: { group: 'legal', strategy: 'fastest' } }] } }]),
+    );
+    expect(nested.status).toBe(400);
+    expect(fields(nested.body)).toEqual(['tree.nodes[产品线 › 华东].when.region', 'tree.nodes[产品线 › 华南].then.strategy']);
+    const fallback = await put({ ...config([contract]), dutyFallback: { servicer: '' } });
+    expect(fields(fallback.body)).toEqual(['dutyFallback.servicer']);
+    const stale = await s.api('PUT', '/api/routing', { config: config([contract]), baseVersion: 7 });
+    expect(stale.status).toBe(409);
 
     const badShift = await put(config([contract], [{ ...legal, shift: { timezone: 'Asia/Nowhere', weekly: {} } }]));
     expect(fields(badShift.body)).toEqual(['groups[legal].shift']);
@@ -210,6 +230,19 @@ describe.each(ENGINES)('routing configuration API on %s', (engine) => {
     const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { paths: Record<string, unknown> };
     for (const p of ['/api/servicers', '/api/servicers/{userid}', '/api/servicers/sync', '/api/routing', '/api/routing/versions', '/api/routing/versions/{version}/restore', '/api/shifts', '/api/shifts/holidays']) {
       expect(doc.paths[p], p).toBeDefined();
+    }
+  });
+});
+
+describe('servicer sync without WeCom', () => {
+  it('answers 503 saying what to configure', async () => {
+    const s = await startStack('sqlite', { env: { WECOM_CORP_ID: '', WECOM_KF_SECRET: '', WECOM_TOKEN: '', WECOM_ENCODING_AES_KEY: '' } });
+    try {
+      const r = await s.api('POST', '/api/servicers/sync', {});
+      expect(r.status).toBe(503);
+      expect(r.body.error).toMatch(/WeCom is not configured.*WECOM_CORP_ID/);
+    } finally {
+      await s.close();
     }
   });
 });

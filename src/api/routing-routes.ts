@@ -19,7 +19,7 @@ import { validateTree } from '../routing/tree.js';
 import { currentRouting, listServicers, routingVersions, saveRouting, servicerFromRow, type RoutingVersion } from '../store/routing-repo.js';
 import type { Database } from '../store/schema.js';
 import type { Services } from '../services.js';
-import { ApiError, type FieldProblem } from './http-errors.js';
+import { ApiError, describeValidation, type FieldProblem } from './http-errors.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type StoredServicer = Servicer & { openKfids: string[] };
@@ -227,6 +227,63 @@ export function routingConfigProblems(config: RoutingConfig, servicers: readonly
     }
   }
   return problems;
+}
+
+/**
+ * Schema errors name array positions ("config.tree.nodes[0].then.children[1].when"); the console
+ * and the domain checks name groups by id and nodes by their path of names ("tree.nodes[合同 › 华东].when").
+ */
+export function nameConfigField(field: string, config: unknown): string {
+  const f = field.replace(/^config\./, '');
+  const at = (xs: unknown, i: number): Record<string, unknown> | undefined => (Array.isArray(xs) && xs[i] && typeof xs[i] === 'object' ? (xs[i] as Record<string, unknown>) : undefined);
+  const cfg = (config ?? {}) as Record<string, unknown>;
+  const group = /^groups\[(\d+)\](.*)$/.exec(f);
+  if (group) {
+    const g = at(cfg.groups, Number(group[1]));
+    return typeof g?.id === 'string' && g.id ? `groups[${g.id}]${group[2]}` : f;
+  }
+  const node = /^tree\.nodes\[(\d+)\]((?:\.then\.children\[\d+\])*)(.*)$/.exec(f);
+  if (!node) return f;
+  const indexes = [Number(node[1]), ...[...(node[2] ?? '').matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]))];
+  const names: string[] = [];
+  let list: unknown = (cfg.tree as Record<string, unknown> | undefined)?.nodes;
+  for (const i of indexes) {
+    const n = at(list, i);
+    if (!n) return f;
+    names.push(typeof n.name === 'string' && n.name ? n.name : typeof n.id === 'string' && n.id ? n.id : `#${i + 1}`);
+    list = (n.then as Record<string, unknown> | undefined)?.children;
+  }
+  return `tree.nodes[${names.join(' › ')}]${node[3] ?? ''}`;
+}
+
+type SchemaError = Parameters<typeof describeValidation>[1][number] & { schemaPath?: string };
+
+/** Which alternative of a Target-or-children `then` (or `dutyFallback`) the data means: 0 group, 1 servicer, 2 children. */
+function branchOf(v: unknown): number {
+  if (v && typeof v === 'object') {
+    if ('children' in v) return 2;
+    if ('servicer' in v) return 1;
+  }
+  return 0;
+}
+
+/**
+ * Keeps only the errors of the alternative the data is meant to be: a `then` with `children` is
+ * not also told it lacks `group` and `servicer`. Each "then/anyOf/k" in the schema path pairs with
+ * the matching "then" step of the data path, in order.
+ */
+export function relevantSchemaErrors(errors: readonly SchemaError[], body: unknown): SchemaError[] {
+  return errors.filter((e) => {
+    const choices = [...(e.schemaPath ?? '').matchAll(/\/(?:then|dutyFallback)\/anyOf\/(\d+)/g)].map((m) => Number(m[1]));
+    if (!choices.length) return true;
+    const values: unknown[] = [];
+    let cur: unknown = body;
+    for (const seg of e.instancePath.split('/').slice(1)) {
+      cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+      if (seg === 'then' || seg === 'dutyFallback') values.push(cur);
+    }
+    return choices.every((k, i) => i >= values.length || branchOf(values[i]) === k);
+  });
 }
 
 function fail(what: string, details: FieldProblem[]): never {
@@ -464,7 +521,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
     currentRouting(db, tz),
   );
 
-  app.put<{ Body: { config: RoutingConfig; note?: string } }>(
+  app.put<{ Body: { config: RoutingConfig; note?: string; baseVersion?: number } }>(
     '/api/routing',
     {
       schema: {
@@ -473,11 +530,34 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         description:
           'Rejected with 400 when a node targets an unknown group or servicer, a departed servicer or a group with nobody who can receive, when a branch is unreachable or can never match, ' +
           'when a group lists unknown servicers or has a bad shift; details[].field names the group ("groups[法务].members") or the node by its path ("tree.nodes[合同 › 华东]").',
-        body: { type: 'object', additionalProperties: false, required: ['config'], properties: { config: routingConfigSchema, note: { type: 'string', maxLength: 500 } } },
-        response: { 200: versionSchema, 400: errorSchema },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['config'],
+          properties: {
+            config: routingConfigSchema,
+            note: { type: 'string', maxLength: 500 },
+            baseVersion: { type: 'integer', minimum: 0, description: 'the version this edit started from; 409 when someone saved another version since' },
+          },
+        },
+        response: { 200: versionSchema, 400: errorSchema, 409: errorSchema },
       },
+      attachValidation: true,
     },
     async (req) => {
+      const invalid = req.validationError as (Error & { validation?: SchemaError[] }) | undefined;
+      if (invalid) {
+        const body = req.body as { config?: unknown } | undefined;
+        const errors = relevantSchemaErrors((invalid.validation ?? []) as SchemaError[], body);
+        const details = describeValidation('body', errors).map((d) => ({ ...d, field: nameConfigField(d.field, body?.config) }));
+        fail('invalid routing configuration', details.length ? details : [{ field: 'body', message: invalid.message }]);
+      }
+      if (req.body.baseVersion !== undefined) {
+        const current = await currentRouting(db, tz);
+        if (current.version !== req.body.baseVersion) {
+          throw new ApiError(409, `the routing configuration changed since version ${req.body.baseVersion} (now version ${current.version}, saved by ${current.author}); reload it and apply your edit again`);
+        }
+      }
       const config: RoutingConfig = {
         ...req.body.config,
         complaintPhrases: [...new Set(req.body.config.complaintPhrases.map((p) => p.trim()).filter(Boolean))],
