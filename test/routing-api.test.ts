@@ -191,6 +191,18 @@ describe.each(ENGINES)('routing configuration API on %s', (engine) => {
     expect(join.body.groups).toEqual(['legal', 'after']);
     const legalNow = (await s.api('GET', '/api/routing')).body.config.groups.find((g: { id: string }) => g.id === 'legal');
     expect(legalNow.members).toEqual(['mock_servicer_1a', 'mock_servicer_1b']);
+
+    // Two edits at once both land: each starts from the version the other saved.
+    const [x, y] = await Promise.all([
+      s.api('PATCH', '/api/servicers/mock_servicer_1a', { groups: ['legal'] }),
+      s.api('PATCH', '/api/servicers/mock_servicer_1b', { groups: ['after'] }),
+    ]);
+    expect([x.status, y.status]).toEqual([200, 200]);
+    const groupsNow = (await s.api('GET', '/api/routing')).body.config.groups;
+    expect(groupsNow.map((g: { id: string; members: string[] }) => [g.id, g.members])).toEqual([
+      ['legal', ['mock_servicer_1a']],
+      ['after', ['mock_servicer_1b']],
+    ]);
   });
 
   it('shows all shifts in one view and imports a holiday calendar; a bad row changes nothing', async () => {

@@ -11,7 +11,7 @@
  * reachable) run in code and answer 400 with `details[].field` naming the group, node or row at fault.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Group, RoutingConfig, Servicer, Target, Weekday, WeeklySchedule } from '../routing/model.js';
 import { isValidTimeZone, validateSchedule } from '../routing/schedule.js';
 import { syncServicers } from '../routing/servicer-sync.js';
@@ -290,13 +290,11 @@ function fail(what: string, details: FieldProblem[]): never {
   throw new ApiError(400, `${what}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
 }
 
-/** Saves a routing version and puts every servicer's `groups` in step with the groups' members. */
-async function saveRoutingVersion(db: Kysely<Database>, config: RoutingConfig, author: string, note: string | null): Promise<RoutingVersion> {
-  return db.transaction().execute(async (trx) => {
-    const saved = await saveRouting(trx, config, author, note);
-    await syncServicerGroups(trx, config.groups);
-    return saved;
-  });
+/** Saves a routing version and puts every servicer's `groups` in step with the groups' members (call inside `editRouting`). */
+async function saveRoutingVersion(trx: Db, config: RoutingConfig, author: string, note: string | null): Promise<RoutingVersion> {
+  const saved = await saveRouting(trx, config, author, note);
+  await syncServicerGroups(trx, config.groups);
+  return saved;
 }
 
 async function syncServicerGroups(db: Db, groups: readonly Group[]): Promise<void> {
@@ -372,8 +370,19 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
   const db = s.store.db;
   const tz = s.config.timezone;
 
-  async function getServicer(userid: string): Promise<StoredServicer> {
-    const row = await db.selectFrom('servicers').selectAll().where('userid', '=', userid).executeTakeFirst();
+  /**
+   * Every read-check-save of the routing configuration runs here, one at a time (SQLite has one
+   * connection; PostgreSQL takes a transaction-scoped advisory lock, also across instances), so two
+   * edits cannot both start from the same version and silently drop one another.
+   */
+  const editRouting = <T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    db.transaction().execute(async (trx) => {
+      if (s.store.engine === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('wereply.routing_config'))`.execute(trx);
+      return fn(trx);
+    });
+
+  async function getServicer(userid: string, from: Db = db): Promise<StoredServicer> {
+    const row = await from.selectFrom('servicers').selectAll().where('userid', '=', userid).executeTakeFirst();
     if (!row) throw new ApiError(404, `servicer ${userid} does not exist; sync servicers from WeCom with POST /api/servicers/sync`);
     return servicerFromRow(row);
   }
@@ -414,48 +423,47 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         response: { 200: { ...servicerSchema, properties: { ...servicerSchema.properties, warnings: { type: 'array', items: { type: 'string' } } } }, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (req) => {
-      const before = await getServicer(req.params.userid);
-      const b = req.body;
-      const problems: FieldProblem[] = [];
-      if (b.timezone !== undefined && !isValidTimeZone(b.timezone)) problems.push({ field: 'timezone', message: `"${b.timezone}" is not an IANA timezone such as Asia/Shanghai.` });
-      if (b.shift) for (const m of validateSchedule(b.shift)) problems.push({ field: 'shift', message: m });
-      const routing = await currentRouting(db, tz);
-      let config: RoutingConfig | null = null;
-      if (b.groups) {
-        const ids = new Set(routing.config.groups.map((g) => g.id));
-        const unknown = b.groups.filter((g) => !ids.has(g));
-        if (unknown.length) problems.push({ field: 'groups', message: `unknown groups [${unknown.join(', ')}]; create them in the routing configuration (PUT /api/routing) first.` });
-        const wanted = new Set(b.groups);
-        const groups = routing.config.groups.map((g) => {
-          const has = g.members.includes(before.userid);
-          if (wanted.has(g.id) && !has) return { ...g, members: [...g.members, before.userid] };
-          if (!wanted.has(g.id) && has) return { ...g, members: g.members.filter((m) => m !== before.userid) };
-          return g;
-        });
-        if (groups.some((g, i) => g !== routing.config.groups[i])) config = { ...routing.config, groups };
-      }
-      if (problems.length) fail(`invalid change to servicer ${before.userid}`, problems);
+    async (req) =>
+      editRouting(async (trx) => {
+        const before = await getServicer(req.params.userid, trx);
+        const b = req.body;
+        const problems: FieldProblem[] = [];
+        if (b.timezone !== undefined && !isValidTimeZone(b.timezone)) problems.push({ field: 'timezone', message: `"${b.timezone}" is not an IANA timezone such as Asia/Shanghai.` });
+        if (b.shift) for (const m of validateSchedule(b.shift)) problems.push({ field: 'shift', message: m });
+        const routing = await currentRouting(trx, tz);
+        let config: RoutingConfig | null = null;
+        if (b.groups) {
+          const ids = new Set(routing.config.groups.map((g) => g.id));
+          const unknown = b.groups.filter((g) => !ids.has(g));
+          if (unknown.length) problems.push({ field: 'groups', message: `unknown groups [${unknown.join(', ')}]; create them in the routing configuration (PUT /api/routing) first.` });
+          const wanted = new Set(b.groups);
+          const groups = routing.config.groups.map((g) => {
+            const has = g.members.includes(before.userid);
+            if (wanted.has(g.id) && !has) return { ...g, members: [...g.members, before.userid] };
+            if (!wanted.has(g.id) && has) return { ...g, members: g.members.filter((m) => m !== before.userid) };
+            return g;
+          });
+          if (groups.some((g, i) => g !== routing.config.groups[i])) config = { ...routing.config, groups };
+        }
+        if (problems.length) fail(`invalid change to servicer ${before.userid}`, problems);
 
-      const after: StoredServicer = {
-        ...before,
-        ...(b.name !== undefined ? { name: b.name } : {}),
-        ...(b.receptionCap !== undefined ? { receptionCap: b.receptionCap } : {}),
-        ...(b.supervisor !== undefined ? { supervisor: b.supervisor } : {}),
-        ...(b.status !== undefined ? { status: b.status } : {}),
-        ...(b.timezone !== undefined ? { timezone: b.timezone } : {}),
-      };
-      if (b.shift === null) delete after.shift;
-      else if (b.shift) after.shift = b.shift;
-      const servicers = (await listServicers(db)).map((x) => (x.userid === after.userid ? after : x));
-      const effective = config ?? routing.config;
-      if (config) {
-        // Leaving a group must not leave the tree pointing at a group with nobody in it.
-        const introduced = routingConfigProblems(config, servicers).filter((p) => !routingConfigProblems(routing.config, servicers).some((q) => q.message === p.message));
-        if (introduced.length) fail(`changing the groups of ${before.userid} would break the routing configuration`, introduced.map((p) => ({ field: 'groups', message: p.message })));
-      }
-      const now = Date.now();
-      await db.transaction().execute(async (trx) => {
+        const after: StoredServicer = {
+          ...before,
+          ...(b.name !== undefined ? { name: b.name } : {}),
+          ...(b.receptionCap !== undefined ? { receptionCap: b.receptionCap } : {}),
+          ...(b.supervisor !== undefined ? { supervisor: b.supervisor } : {}),
+          ...(b.status !== undefined ? { status: b.status } : {}),
+          ...(b.timezone !== undefined ? { timezone: b.timezone } : {}),
+        };
+        if (b.shift === null) delete after.shift;
+        else if (b.shift) after.shift = b.shift;
+        const servicers = (await listServicers(trx)).map((x) => (x.userid === after.userid ? after : x));
+        const effective = config ?? routing.config;
+        if (config) {
+          // Leaving a group must not leave the tree pointing at a group with nobody in it.
+          const introduced = routingConfigProblems(config, servicers).filter((p) => !routingConfigProblems(routing.config, servicers).some((q) => q.message === p.message));
+          if (introduced.length) fail(`changing the groups of ${before.userid} would break the routing configuration`, introduced.map((p) => ({ field: 'groups', message: p.message })));
+        }
         await trx
           .updateTable('servicers')
           .set({
@@ -465,7 +473,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
             status: after.status,
             timezone: after.timezone,
             shift: after.shift ? JSON.stringify(after.shift) : null,
-            updated_at: now,
+            updated_at: Date.now(),
           })
           .where('userid', '=', after.userid)
           .execute();
@@ -473,10 +481,9 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
           await saveRouting(trx, config, authorOf(req), `groups of ${after.userid} set to [${b.groups?.join(', ')}]`);
           await syncServicerGroups(trx, config.groups);
         }
-      });
-      const warnings = routingConfigProblems(effective, servicers).map((p) => `${p.field}: ${p.message}`);
-      return { ...servicerJson(await getServicer(after.userid)), warnings };
-    },
+        const warnings = routingConfigProblems(effective, servicers).map((p) => `${p.field}: ${p.message}`);
+        return { ...servicerJson(await getServicer(after.userid, trx)), warnings };
+      }),
   );
 
   app.post<{ Body: { open_kfids?: string[] } | undefined }>(
@@ -552,19 +559,22 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         const details = describeValidation('body', errors).map((d) => ({ ...d, field: nameConfigField(d.field, body?.config) }));
         fail('invalid routing configuration', details.length ? details : [{ field: 'body', message: invalid.message }]);
       }
-      if (req.body.baseVersion !== undefined) {
-        const current = await currentRouting(db, tz);
-        if (current.version !== req.body.baseVersion) {
-          throw new ApiError(409, `the routing configuration changed since version ${req.body.baseVersion} (now version ${current.version}, saved by ${current.author}); reload it and apply your edit again`);
-        }
-      }
+      const { baseVersion } = req.body;
       const config: RoutingConfig = {
         ...req.body.config,
         complaintPhrases: [...new Set(req.body.config.complaintPhrases.map((p) => p.trim()).filter(Boolean))],
       };
-      const problems = routingConfigProblems(config, await listServicers(db));
-      if (problems.length) fail('invalid routing configuration', problems);
-      return saveRoutingVersion(db, config, authorOf(req), req.body.note?.trim() || null);
+      return editRouting(async (trx) => {
+        if (baseVersion !== undefined) {
+          const current = await currentRouting(trx, tz);
+          if (current.version !== baseVersion) {
+            throw new ApiError(409, `the routing configuration changed since version ${baseVersion} (now version ${current.version}, saved by ${current.author}); reload it and apply your edit again`);
+          }
+        }
+        const problems = routingConfigProblems(config, await listServicers(trx));
+        if (problems.length) fail('invalid routing configuration', problems);
+        return saveRoutingVersion(trx, config, authorOf(req), req.body.note?.trim() || null);
+      });
     },
   );
 
@@ -597,12 +607,14 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
     },
     async (req) => {
       const v = req.params.version;
-      const row = await db.selectFrom('routing_versions').select('config').where('id', '=', v).executeTakeFirst();
-      if (!row) throw new ApiError(404, `routing version ${v} does not exist; GET /api/routing/versions lists them`);
-      const config = JSON.parse(row.config) as RoutingConfig;
-      const problems = routingConfigProblems(config, await listServicers(db));
-      if (problems.length) fail(`version ${v} no longer fits today's servicers; fix it and save it with PUT /api/routing`, problems);
-      return saveRoutingVersion(db, config, authorOf(req), `restored from v${v}`);
+      return editRouting(async (trx) => {
+        const row = await trx.selectFrom('routing_versions').select('config').where('id', '=', v).executeTakeFirst();
+        if (!row) throw new ApiError(404, `routing version ${v} does not exist; GET /api/routing/versions lists them`);
+        const config = JSON.parse(row.config) as RoutingConfig;
+        const problems = routingConfigProblems(config, await listServicers(trx));
+        if (problems.length) fail(`version ${v} no longer fits today's servicers; fix it and save it with PUT /api/routing`, problems);
+        return saveRoutingVersion(trx, config, authorOf(req), `restored from v${v}`);
+      });
     },
   );
 
@@ -679,7 +691,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
           if (problems.length) fail('invalid holiday calendar; nothing was changed', problems);
         }
         const now = Date.now();
-        return db.transaction().execute(async (trx) => {
+        return editRouting(async (trx) => {
           const changedServicers: string[] = [];
           for (const x of await listServicers(trx)) {
             if (!x.shift) continue;
