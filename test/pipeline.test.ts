@@ -155,3 +155,38 @@ describe.each(ENGINES)('pipeline on %s', (engine) => {
     expect(text).toMatch(/wereply_reply_latency_seconds_count [1-9]/);
   });
 });
+
+describe('a message WeReply cannot handle', () => {
+  it('is quarantined (stored, unanswered) and does not hold back the messages after it', async () => {
+    const s = await startStack('sqlite');
+    try {
+      await s.api('POST', '/api/rules', { name: '退货', match: { any: ['退货'] }, reply: [{ type: 'text', text: '退货说明' }] });
+      const rules = await s.wr.rules.get();
+      const decide = rules.decide.bind(rules);
+      rules.decide = (input) => {
+        if (input.text === 'boom') throw new Error('decision failed');
+        return decide(input);
+      };
+      for (const text of ['退货1', 'boom', '退货2']) await s.mock.customerSays({ external_userid: 'wm_poison', text, callback: false });
+      await s.mock.customerSays({ external_userid: 'wm_poison', text: '退货3' });
+      await s.mock.waitForSent(3, 10_000, (r) => r.touser === 'wm_poison' && r.errcode === 0);
+      const stored = (await s.api('GET', '/api/messages?external_userid=wm_poison')).body as { text: string | null; decision: { quarantined?: boolean } | null }[];
+      expect(stored).toHaveLength(4);
+      expect(stored.filter((m) => m.decision?.quarantined)).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps a NUL character out of the database (PostgreSQL text cannot hold one) and answers', async () => {
+    const s = await startStack('postgres');
+    try {
+      await s.api('POST', '/api/rules', { name: '退货', match: { any: ['退货'] }, reply: [{ type: 'text', text: '退货说明' }] });
+      await s.mock.customerSays({ external_userid: 'wm_nul', text: '我要\u0000退货' });
+      await s.mock.waitForSent(1, 10_000, (r) => r.touser === 'wm_nul' && r.errcode === 0);
+      expect((await s.api('GET', '/api/messages?external_userid=wm_nul')).body[0].text).toBe('我要退货');
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -24,11 +24,13 @@ describe('two instances on PostgreSQL', () => {
   });
 
   it('never exceed a servicer’s 接待上限 when both assign at once', async () => {
-    s = await startStack('postgres', { mock: { servicers: { [KF]: SERVICERS } } });
+    // Two sends at a time per instance and a slow WeCom: both instances have handoffs in flight at once.
+    s = await startStack('postgres', { mock: { servicers: { [KF]: SERVICERS } }, wereply: { outbox: { pollMs: 20, concurrency: 2 } } });
+    s.mock.injectFault({ path: '/cgi-bin/kf/service_state/trans', delayMs: 30, times: 1_000_000 });
     second = await createWeReply(loadConfig(weReplyEnv(s.mock, { PORT: '0', WEREPLY_DATA_DIR: s.dataDir, DATABASE_URL: TEST_DATABASE_URL })), {
       logger: pino({ level: 'silent' }),
       pgSchema: s.pgSchema!,
-      outbox: { pollMs: 20 },
+      outbox: { pollMs: 20, concurrency: 2 },
     });
     await second.listen();
     for (const userid of SERVICERS) {

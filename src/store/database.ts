@@ -113,7 +113,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db, 'postgres');
+  await migrateToLatest(db, 'postgres', schema ?? 'public');
   return {
     db,
     engine: 'postgres',

@@ -240,9 +240,13 @@ function migrations(engine: Engine): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
+/**
+ * `schema` (PostgreSQL): where the migration bookkeeping lives. Kysely otherwise takes a table of
+ * that name in ANY schema as its own, so a second database in another schema would skip creating it.
+ */
+export async function migrateToLatest(db: Kysely<any>, engine: Engine, schema?: string): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
-  const migrator = new Migrator({ db, provider });
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

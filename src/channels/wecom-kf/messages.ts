@@ -22,7 +22,8 @@ export function toInbound(item: KfMessageItem): InboundMessage {
   };
   if (item.msgtype === 'text') {
     const text = item.text as { content?: string } | undefined;
-    msg.text = text?.content ?? '';
+    // NUL is no character a customer typed, and PostgreSQL text cannot hold it.
+    msg.text = (text?.content ?? '').replace(/\u0000/g, '');
   } else if (item.msgtype === 'event') {
     const ev = (item.event ?? {}) as Record<string, unknown>;
     msg.event = {

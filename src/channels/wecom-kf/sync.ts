@@ -3,11 +3,15 @@
  * Each page is stored together with its decisions, outbox rows and the new cursor in one
  * transaction, so the cursor never runs ahead of what is stored; loop while has_more.
  */
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Job } from '../../jobs/job-queue.js';
 import type { Wakeup } from '../../jobs/wakeup.js';
 import { ingestMessages, type IngestResult } from '../../pipeline/ingest-message.js';
 import type { RuleCache } from '../../pipeline/rule-cache.js';
+import type { InboundMessage } from '../../pipeline/types.js';
+import type { RuleSet } from '../../rules/decide.js';
+import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/database.js';
 import { WeComApiError, type WeComClient } from './api-client.js';
 import { toInbound } from './messages.js';
@@ -37,6 +41,23 @@ export interface KfSyncDeps {
   staleAfterMs: number;
   extendLease: (job: Job) => Promise<void>;
   onIngested?: (results: IngestResult[], origins: number[]) => void;
+}
+
+/** Stores one message normally, or — when that fails — as quarantined with the error, unanswered. */
+async function ingestOrQuarantine(deps: KfSyncDeps, m: InboundMessage, rules: RuleSet, now: number): Promise<IngestResult> {
+  try {
+    const [r] = await deps.store.write((trx) => ingestMessages(trx, [m], { rules, staleAfterMs: deps.staleAfterMs, now }));
+    return r!;
+  } catch (err) {
+    deps.log.error({ err, msgid: m.msgid }, 'message quarantined: stored without a decision');
+    const decision = JSON.stringify({ quarantined: true, error: String((err as Error)?.message ?? err).slice(0, 500) });
+    await deps.store.write((trx) =>
+      sql`INSERT INTO messages (msgid, conversation_id, open_kfid, external_userid, origin, msgtype, text, raw, decision, send_time, received_at)
+          VALUES (${m.msgid}, 0, ${m.accountId}, ${m.customerId}, ${m.origin}, ${m.msgtype}, NULL, ${JSON.stringify(m.raw)}, ${decision}, ${m.sentAt}, ${now})
+          ON CONFLICT (msgid) DO NOTHING`.execute(trx),
+    );
+    return { msgid: m.msgid, stored: true, conversationId: 0, decision: null, outboxIds: [] };
+  }
 }
 
 export function kfSyncKey(openKfid: string): string {
@@ -72,17 +93,29 @@ export function makeKfSyncHandler(deps: KfSyncDeps) {
         const chunk = messages.slice(i, i + INGEST_CHUNK);
         const last = i + INGEST_CHUNK >= messages.length;
         const now = Date.now();
-        const chunkResults = await deps.store.write(async (trx) => {
-          const r = await ingestMessages(trx, chunk, { rules, staleAfterMs: deps.staleAfterMs, now });
-          if (last && res.next_cursor) {
-            await trx
-              .insertInto('kf_cursors')
-              .values({ open_kfid: p.open_kfid, cursor: res.next_cursor, updated_at: now })
-              .onConflict((oc) => oc.column('open_kfid').doUpdateSet({ cursor: res.next_cursor, updated_at: now }))
-              .execute();
-          }
-          return r;
-        });
+        const saveCursor = async (trx: Transaction<Database>) => {
+          if (!last || !res.next_cursor) return;
+          await trx
+            .insertInto('kf_cursors')
+            .values({ open_kfid: p.open_kfid, cursor: res.next_cursor, updated_at: now })
+            .onConflict((oc) => oc.column('open_kfid').doUpdateSet({ cursor: res.next_cursor, updated_at: now }))
+            .execute();
+        };
+        let chunkResults: IngestResult[];
+        try {
+          chunkResults = await deps.store.write(async (trx) => {
+            const r = await ingestMessages(trx, chunk, { rules, staleAfterMs: deps.staleAfterMs, now });
+            await saveCursor(trx);
+            return r;
+          });
+        } catch (err) {
+          // One message WeReply cannot handle must not hold back every message after it (the cursor
+          // would never move): store the chunk one by one and quarantine the ones that fail.
+          deps.log.error({ err, open_kfid: p.open_kfid }, 'storing a chunk failed; storing its messages one by one');
+          chunkResults = [];
+          for (const m of chunk) chunkResults.push(await ingestOrQuarantine(deps, m, rules, now));
+          await deps.store.write(saveCursor);
+        }
         results.push(...chunkResults);
         if (chunkResults.some((r) => r.outboxIds.length)) deps.wakeup.notify('outbox');
       }
