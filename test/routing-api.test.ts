@@ -203,6 +203,12 @@ describe.each(ENGINES)('routing configuration API on %s', (engine) => {
       ['legal', ['mock_servicer_1a']],
       ['after', ['mock_servicer_1b']],
     ]);
+
+    // 离职 is always accepted; the answer warns which nodes now lead nowhere.
+    const gone = await s.api('PATCH', '/api/servicers/mock_servicer_1b', { status: 'departed' });
+    expect(gone.status).toBe(200);
+    expect(gone.body.warnings).toEqual([expect.stringMatching(/^tree\.nodes\[维修\]: .*nobody who can receive/)]);
+    expect((await s.api('PATCH', '/api/servicers/mock_servicer_1b', { status: 'active' })).body.warnings).toEqual([]);
   });
 
   it('shows all shifts in one view and imports a holiday calendar; a bad row changes nothing', async () => {
