@@ -72,8 +72,12 @@ describe.each(ENGINES)('assignment on %s', (engine) => {
     for (const user of await holding('agent_a')) await endSession(user, 'agent_a');
     const [bUser] = await holding('agent_b');
     await endSession(bUser!, 'agent_b');
+    // wm_r5, waiting in the pool since the overflow, takes the first slot that frees up: agent_a's,
+    // next in reception order after agent_b.
+    await eventually(() => s.mock.sessionInfo(KF, 'wm_r5').service_state === 3, 10_000, 'the pool served');
+    expect(s.mock.sessionInfo(KF, 'wm_r5').servicer_userid).toBe('agent_a');
+    await eventually(async () => (await holding('agent_b')).length === 1, 10_000, 'sessions ended');
     await s.mock.pushEvent({ event_type: 'servicer_status_change', servicer_userid: 'agent_a', status: 2 });
-    await eventually(async () => (await holding('agent_a')).length === 0 && (await holding('agent_b')).length === 1, 10_000, 'sessions ended');
     await eventually(async () => (await s.wr.store.db.selectFrom('servicers').select('receiving').where('userid', '=', 'agent_a').executeTakeFirstOrThrow()).receiving === 0);
     const next = (await handOff('wm_r6'))!;
     expect(next.servicer_userid).toBe('agent_b');

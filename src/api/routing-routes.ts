@@ -15,6 +15,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Group, RoutingConfig, Servicer, Target, Weekday, WeeklySchedule } from '../routing/model.js';
 import { isValidTimeZone, validateSchedule } from '../routing/schedule.js';
 import { syncServicers } from '../routing/servicer-sync.js';
+import { reassignDeparted } from '../pipeline/assign-conversation.js';
+import { handoffSettings } from '../store/rules-repo.js';
 import { validateTree } from '../routing/tree.js';
 import { currentRouting, listServicers, routingVersions, saveRouting, servicerFromRow, type RoutingVersion } from '../store/routing-repo.js';
 import type { Database } from '../store/schema.js';
@@ -423,8 +425,8 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         response: { 200: { ...servicerSchema, properties: { ...servicerSchema.properties, warnings: { type: 'array', items: { type: 'string' } } } }, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (req) =>
-      editRouting(async (trx) => {
+    async (req) => {
+      const answer = await editRouting(async (trx) => {
         const before = await getServicer(req.params.userid, trx);
         const b = req.body;
         const problems: FieldProblem[] = [];
@@ -483,7 +485,11 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         }
         const warnings = routingConfigProblems(effective, servicers).map((p) => `${p.field}: ${p.message}`);
         return { ...servicerJson(await getServicer(after.userid, trx)), warnings };
-      }),
+      });
+      // 离职: their open sessions are routed to someone else, each reassignment recorded.
+      if (req.body.status === 'departed') await reassignDeparted(s.store, [req.params.userid], (await handoffSettings(s.store.db)).waiting_message);
+      return answer;
+    },
   );
 
   app.post<{ Body: { open_kfids?: string[] } | undefined }>(
@@ -518,7 +524,9 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
     },
     async (req) => {
       if (!s.wecom) throw new ApiError(503, 'WeCom is not configured, so 接待人员 cannot be pulled; set WECOM_CORP_ID, WECOM_KF_SECRET, WECOM_TOKEN and WECOM_ENCODING_AES_KEY and restart');
-      return syncServicers(s.wecom, db, { openKfids: req.body?.open_kfids ?? [], timezone: tz });
+      const result = await syncServicers(s.wecom, db, { openKfids: req.body?.open_kfids ?? [], timezone: tz });
+      await reassignDeparted(s.store, result.departed, (await handoffSettings(db)).waiting_message);
+      return result;
     },
   );
 

@@ -19,6 +19,11 @@ const traceSchema = {
       items: { type: 'object', properties: { rule_id: { type: 'integer' }, name: { type: 'string' }, keyword: { type: ['string', 'null'] }, kind: { type: 'string' } } },
     },
     replies: { type: 'array', items: { type: 'object', properties: { rule_id: { type: 'integer' }, reply: replyItemSchema } } },
+    routing: {
+      type: ['object', 'null'],
+      additionalProperties: true,
+      description: 'routing decision: branch (tree path and conditions checked), candidates with skip reasons, chosen servicer or pool, reason',
+    },
     handoff: {
       type: ['object', 'null'],
       description: '转人工 after the replies: why, and where to',
@@ -56,6 +61,8 @@ export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<
             test_account: { type: 'boolean' },
             at: { type: 'string', description: 'simulated time, ISO 8601, e.g. 2026-11-25T23:30:00+08:00' },
             event: { type: 'string', enum: ['enter_session'] },
+            route: { type: 'boolean', description: 'show the routing decision even without a handoff' },
+            open_kfid: { type: 'string', maxLength: 64, description: 'the kf account written to' },
           },
         },
         response: { 200: traceSchema },
@@ -63,7 +70,7 @@ export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<
     },
     async (req) => {
       try {
-        return await simulate(s.store.db, s.rules, req.body);
+        return await simulate(s.store, s.config.timezone, s.rules, req.body);
       } catch (err) {
         if (err instanceof SimulateError) throw new ApiError(400, err.message, [{ field: 'at', message: err.message }]);
         throw err;

@@ -12,7 +12,7 @@ const HELP = `WeReply — WeCom 微信客服 auto-reply
 
 Usage:
   wereply start                       start the server (demo mode with a bundled mock WeCom when WECOM_* is not set)
-  wereply simulate "我要退货" [--user ID] [--test-account] [--at ISO-TIME] [--welcome] [--json]
+  wereply simulate "我要退货" [--user ID] [--test-account] [--at ISO-TIME] [--welcome] [--route] [--json]
                                       show what WeReply would answer, without sending
   wereply send "我要退货" [--user ID] [--mock URL]
                                       demo: a customer writes through the mock WeCom; prints the replies
@@ -32,7 +32,7 @@ export async function runCli(argv: string[]): Promise<number> {
         const { values, positionals } = parseArgs({
           args: rest,
           allowPositionals: true,
-          options: { user: { type: 'string' }, 'test-account': { type: 'boolean' }, at: { type: 'string' }, welcome: { type: 'boolean' }, json: { type: 'boolean' } },
+          options: { user: { type: 'string' }, 'test-account': { type: 'boolean' }, at: { type: 'string' }, welcome: { type: 'boolean' }, json: { type: 'boolean' }, route: { type: 'boolean' } },
         });
         return await simulateCommand(loadConfig(), positionals.join(' '), values);
       }

@@ -9,7 +9,7 @@ import { openStore } from '../store/database.js';
 export async function simulateCommand(
   config: Config,
   text: string,
-  o: { user?: string; 'test-account'?: boolean; at?: string; welcome?: boolean; json?: boolean },
+  o: { user?: string; 'test-account'?: boolean; at?: string; welcome?: boolean; json?: boolean; route?: boolean },
 ): Promise<number> {
   if (!text && !o.welcome) {
     process.stderr.write('usage: wereply simulate "<customer message>" [--user ID] [--test-account] [--at ISO-TIME] [--welcome] [--json]\n');
@@ -17,12 +17,13 @@ export async function simulateCommand(
   }
   const store = await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
   try {
-    const trace = await simulate(store.db, new RuleCache(store.db, config.timezone), {
+    const trace = await simulate(store, config.timezone, new RuleCache(store.db, config.timezone), {
       text,
       ...(o.user ? { external_userid: o.user } : {}),
       ...(o['test-account'] ? { test_account: true } : {}),
       ...(o.at ? { at: o.at } : {}),
       ...(o.welcome ? { event: 'enter_session' as const } : {}),
+      ...(o.route ? { route: true } : {}),
     });
     if (o.json) {
       process.stdout.write(JSON.stringify(trace, null, 2) + '\n');
@@ -34,6 +35,12 @@ export async function simulateCommand(
     for (const m of trace.matched) out.push(`matched: #${m.rule_id} ${m.name}  [${m.kind}${m.keyword ? `: ${m.keyword}` : ''}]`);
     trace.replies.forEach((r, i) => out.push(`reply ${i + 1}: ${describeReply(r.reply)}`));
     for (const s of trace.skipped) out.push(`skipped: #${s.rule.id} ${s.rule.name} — ${s.reason}: ${s.detail}`);
+    if (trace.handoff) out.push(`handoff (转人工): ${trace.handoff.detail}`);
+    if (trace.routing) {
+      const r = trace.routing;
+      out.push(`routing: ${r.chosen ? `→ ${r.chosen}` : '→ waiting pool'} — ${r.reason}`);
+      for (const c of r.candidates) out.push(`  candidate ${c.userid}${c.group ? ` (${c.group})` : ''}: ${c.eligible ? 'available' : c.reason}`);
+    }
     process.stdout.write(out.join('\n') + '\n');
     return 0;
   } finally {

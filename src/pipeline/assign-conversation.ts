@@ -12,7 +12,7 @@ import { routeConversation, type RouteDecision } from '../routing/route.js';
 import { normalizeText } from '../rules/normalize.js';
 import type { Store } from '../store/database.js';
 import { currentRouting, listServicers, roundRobinStates, saveRoundRobinStates } from '../store/routing-repo.js';
-import type { HandoffPayload } from './ingest-message.js';
+import { enqueueReassignments, type HandoffPayload, waitingInPool } from './ingest-message.js';
 import type { TransferRequest, TransferResult } from './types.js';
 
 export interface AssignProps {
@@ -36,6 +36,21 @@ const SERVICER_REFUSED = 95014;
 /** Enough tries for any group; each refusal excludes one more servicer. */
 const MAX_TRIES = 20;
 
+/** The routing decision for a conversation, without reserving or calling WeCom (the sandbox's trace). */
+export async function previewRouting(store: Store, timezone: string, ctx: RoutingContext, route?: Target): Promise<RouteDecision> {
+  const { config } = await currentRouting(store.db, timezone);
+  const complaint = ctx.complaint ?? config.complaintPhrases.some((w) => normalizeText(ctx.text).includes(normalizeText(w)));
+  return routeConversation({
+    tree: route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: 'rule route', when: {}, then: route }] } : config.tree,
+    groups: config.groups,
+    servicers: await listServicers(store.db),
+    load: await currentLoad(store),
+    roundRobin: await roundRobinStates(store.db),
+    ctx: { ...ctx, complaint },
+    ...(config.dutyFallback ? { dutyFallback: config.dutyFallback } : {}),
+  });
+}
+
 export async function assignConversation(props: AssignProps, c: Conversation, p: HandoffPayload): Promise<TransferResult & { decision?: RouteDecision }> {
   const { db } = props.store;
   const now = props.now?.() ?? Date.now();
@@ -56,13 +71,31 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
   // A rule may name where the handoff goes; it replaces the tree for this conversation.
   const tree: RoutingTree = p.handoff.route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: `rule route`, when: {}, then: p.handoff.route as Target }] } : config.tree;
   const message = (extra = '') => ({ type: 'text' as const, text: p.waiting_message + extra });
+  const toPoolBehind = async (): Promise<TransferResult> => {
+    const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, message: message() });
+    if (result.kind === 'sent') {
+      await props.store.write(async (trx) => {
+        await trx.updateTable('conversations').set({ service_state: 2, servicer_userid: null, waiting_since: now, complaint: 0 }).where('id', '=', c.id).execute();
+        await trx.insertInto('assignments').values({ conversation_id: c.id, servicer_userid: null, kind: 'pool', reason: 'others are already waiting in the pool: joins the queue in arrival order', trace: null, follow_up: 0, created_at: now }).execute();
+      });
+    }
+    return result;
+  };
 
   // A repeat after a crash: the servicer reserved then is asked again first (trans to the same
-  // servicer is recognised as done).
-  if (conv.servicer_userid && conv.service_state === 3) {
+  // servicer is recognised as done). Not for a reassignment: it exists to move the session away.
+  if (conv.servicer_userid && conv.service_state === 3 && p.handoff.reason !== 'reassign') {
     const again = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, servicer: conv.servicer_userid, message: message() });
     if (again.kind !== 'failed' || again.errcode !== SERVICER_REFUSED) return again;
     await release(props.store, c.id, conv.servicer_userid, 'WeCom refused the reserved servicer', now);
+  }
+
+  // Arrival order: while others wait in this account's pool, a new handoff waits behind them
+  // (not: a session being moved off a departed servicer, a complaint for the supervisors, or a
+  // rule that names where the conversation goes).
+  if (conv.service_state !== 2 && !complaint && p.handoff.reason !== 'reassign' && !p.handoff.route) {
+    const [oldest] = await props.store.write((trx) => waitingInPool(trx, c.accountId, 1));
+    if (oldest !== undefined && oldest !== c.id) return toPoolBehind();
   }
 
   const refused: string[] = [];
@@ -79,6 +112,8 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
       refused,
     });
     if (decision.chosen === null) {
+      // Already waiting in the pool: nothing to ask WeCom (2 → 2 is no change); it waits on.
+      if (conv.service_state === 2) return { kind: 'sent', decision };
       const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, message: message(expectedWait(decision, props.timezone)) });
       if (result.kind === 'sent') {
         await props.store.write(async (trx) => {
@@ -100,6 +135,11 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
         await trx.updateTable('conversations').set({ last_servicer_userid: chosen, waiting_since: null }).where('id', '=', c.id).execute();
         await saveRoundRobinStates(trx, decision.roundRobin, now);
         await record(trx, c.id, chosen, 'assigned', decision, now);
+        // Taken from the pool: offer the next waiting conversation the next free slot, if any.
+        if (conv.service_state === 2) {
+          const next = await waitingInPool(trx, c.accountId, 1);
+          if (next.length) await enqueueReassignments(trx, next, 'from the waiting pool: the one before it was assigned', p.waiting_message, now);
+        }
       });
       return { ...result, decision };
     }
@@ -115,8 +155,21 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
   return { kind: 'failed', reason: `no servicer could be assigned after ${MAX_TRIES} tries` };
 }
 
+/** A servicer left (离职): their open sessions are routed again, and the reassignment recorded. */
+export async function reassignDeparted(store: Store, userids: string[], waitingMessage: string, now = Date.now()): Promise<number> {
+  if (userids.length === 0) return 0;
+  return store.write(async (trx) => {
+    const open = await trx.selectFrom('conversations').select(['id', 'servicer_userid']).where('service_state', '=', 3).where('servicer_userid', 'in', userids).orderBy('id').execute();
+    for (const c of open) {
+      await trx.insertInto('assignments').values({ conversation_id: Number(c.id), servicer_userid: c.servicer_userid, kind: 'reassigned', reason: `servicer ${c.servicer_userid} left (离职): routed again`, trace: null, follow_up: 0, created_at: now }).execute();
+    }
+    const ids = await enqueueReassignments(trx, open.map((c) => Number(c.id)), `servicer left (离职)`, waitingMessage, now);
+    return ids.length;
+  });
+}
+
 /** Open sessions per servicer now, reservations included. */
-async function currentLoad(store: Store): Promise<Load> {
+export async function currentLoad(store: Store): Promise<Load> {
   const rows = await store.db
     .selectFrom('conversations')
     .select(['servicer_userid', (eb) => eb.fn.countAll<number>().as('open'), (eb) => eb.fn.sum<number>('complaint').as('complaints')])

@@ -58,7 +58,9 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
   }
   if (m.event?.type === 'servicer_status_change' && m.event.servicer) {
     // 接待中 / 停止接待 as the servicer set it in WeCom: routing skips a servicer who paused.
-    await trx.updateTable('servicers').set({ receiving: m.event.servicerStatus === 2 ? 0 : 1, updated_at: props.now }).where('userid', '=', m.event.servicer).execute();
+    const receiving = m.event.servicerStatus !== 2;
+    await trx.updateTable('servicers').set({ receiving: receiving ? 1 : 0, updated_at: props.now }).where('userid', '=', m.event.servicer).execute();
+    if (receiving) await offerPool(trx, m.accountId, `${m.event.servicer} is receiving again`, props);
   }
   if (!m.customerId) {
     // An account-level event: stored (once) for the record, outside any conversation.
@@ -70,7 +72,10 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
   }
   const conversation = await conversationFor(trx, m, props.now);
   const conversationId = Number(conversation.id);
-  if (m.event?.type === 'session_status_change') await applySessionChange(trx, conversationId, m.event, props.now);
+  if (m.event?.type === 'session_status_change') {
+    await applySessionChange(trx, conversationId, m.event, props.now);
+    if (m.event.changeType === 3) await offerPool(trx, m.accountId, 'a session ended', props);
+  }
   const stale = props.now - m.sentAt > props.staleAfterMs;
   const fromCustomer = m.origin === 3;
   const welcomeCode = m.event?.type === 'enter_session' ? m.event.welcomeCode : undefined;
@@ -131,6 +136,15 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
     outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, code: welcomeCode, code_kind: 'welcome' } satisfies EventPayload, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now, causedAt: m.sentAt }));
   }
   return { msgid: m.msgid, stored: true, conversationId, decision, outboxIds };
+}
+
+/**
+ * A slot may have freed up: the longest-waiting conversation of the pool is routed again. One at a
+ * time, so arrival order holds; when it gets a servicer, the next one is offered (assignConversation).
+ */
+async function offerPool(trx: Transaction<Database>, openKfid: string, why: string, props: IngestProps): Promise<void> {
+  const waiting = await waitingInPool(trx, openKfid, 1);
+  if (waiting.length) await enqueueReassignments(trx, waiting, `from the waiting pool: ${why}`, props.rules.handoff.waiting_message, props.now);
 }
 
 /** Who holds the conversation when a person does (WeCom state 2 pool or 3 servicer, within the session's 48 h). */
@@ -219,6 +233,29 @@ export interface EnqueueProps {
   now: number;
   /** When the cause happened (ms), if not now: the reply latency and the welcome code's validity count from it. */
   causedAt?: number;
+}
+
+/**
+ * Hands conversations to routing again, oldest first: those waiting in the pool when a slot frees
+ * up, or the open sessions of a servicer who left (离职). A conversation that already has a
+ * handoff waiting is left as it is.
+ */
+export async function enqueueReassignments(trx: Transaction<Database>, conversationIds: number[], why: string, waitingMessage: string, now: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (const conversationId of conversationIds) {
+    const pending = await trx.selectFrom('outbox').select('id').where('conversation_id', '=', conversationId).where('api', '=', 'handoff').where('status', 'in', ['pending', 'retry', 'sending']).executeTakeFirst();
+    if (pending) continue;
+    const last = await trx.selectFrom('messages').select(['text', 'msgid']).where('conversation_id', '=', conversationId).where('origin', '=', 3).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const payload: HandoffPayload = { handoff: { reason: 'reassign', detail: why }, text: last?.text ?? null, waiting_message: waitingMessage };
+    ids.push(await enqueue(trx, { conversationId, api: 'handoff', msgid: replyMsgid(`reassign:${conversationId}:${now}`, 0), payload, priority: 0, sourceMsgid: last?.msgid ?? null, ruleId: null, now }));
+  }
+  return ids;
+}
+
+/** The conversations waiting in a kf account's pool, in arrival order. */
+export async function waitingInPool(trx: Transaction<Database>, openKfid: string, limit: number): Promise<number[]> {
+  const rows = await trx.selectFrom('conversations').select('id').where('open_kfid', '=', openKfid).where('service_state', '=', 2).orderBy('waiting_since').limit(limit).execute();
+  return rows.map((r) => Number(r.id));
 }
 
 /** enqueueReply: one outbox row, sent by the outbox worker in conversation order. */

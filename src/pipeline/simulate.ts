@@ -2,10 +2,12 @@
  * The sandbox: runs the pipeline's decision for a made-up message without storing or sending
  * anything, with the customer's real state (test account, any-message cooldown) when one is named.
  */
-import type { Kysely } from 'kysely';
 import type { Decision } from '../rules/decide.js';
 import { normalizeText } from '../rules/normalize.js';
-import type { Database } from '../store/schema.js';
+import type { Target } from '../routing/model.js';
+import type { RouteDecision } from '../routing/route.js';
+import type { Store } from '../store/database.js';
+import { previewRouting } from './assign-conversation.js';
 import type { RuleCache } from './rule-cache.js';
 
 export interface SimulateInput {
@@ -18,9 +20,15 @@ export interface SimulateInput {
   at?: string;
   /** Simulate the customer opening the chat (enter_session) instead of a message: the welcome message. */
   event?: 'enter_session';
+  /** Show the routing decision even when the message would not hand off. */
+  route?: boolean;
+  /** The kf account written to (routing conditions may depend on it). */
+  open_kfid?: string;
 }
 
 export interface SimulateResult extends Omit<Decision, 'anyMessageReplied' | 'unmatched'> {
+  /** Who would get the conversation on handoff (tree branch, candidates and why each was skipped). */
+  routing: RouteDecision | null;
   normalized_text: string;
   at: string;
   test_account: boolean;
@@ -28,7 +36,8 @@ export interface SimulateResult extends Omit<Decision, 'anyMessageReplied' | 'un
 
 export class SimulateError extends Error {}
 
-export async function simulate(db: Kysely<Database>, rules: RuleCache, input: SimulateInput): Promise<SimulateResult> {
+export async function simulate(store: Store, timezone: string, rules: RuleCache, input: SimulateInput): Promise<SimulateResult> {
+  const { db } = store;
   const at = input.at ? Date.parse(input.at) : Date.now();
   if (Number.isNaN(at)) throw new SimulateError(`"at" must be an ISO 8601 time such as 2026-11-25T23:30:00+08:00, got "${input.at}"`);
   let testAccount = input.test_account ?? false;
@@ -48,7 +57,12 @@ export async function simulate(db: Kysely<Database>, rules: RuleCache, input: Si
   }
   const ruleSet = await rules.get();
   const d = input.event === 'enter_session' ? ruleSet.decideWelcome({ testAccount, at }) : ruleSet.decide({ text: input.text, testAccount, at, lastAnyReplyAt, unmatchedStreak });
+  const routing =
+    d.handoff || input.route
+      ? await previewRouting(store, timezone, { text: input.text, kfAccount: input.open_kfid ?? '', channel: 'wecom-kf', customerTags: [], at }, d.handoff?.route as Target | undefined)
+      : null;
   return {
+    routing,
     normalized_text: normalizeText(input.text),
     at: new Date(at).toISOString(),
     test_account: testAccount,

@@ -25,7 +25,8 @@ export interface SkippedRule {
 
 /** Why and where a conversation goes to a human (转人工). */
 export interface HandoffDecision {
-  reason: 'rule' | 'phrase' | 'unmatched';
+  /** reassign: routing runs again (a slot freed up for the pool, or the servicer left). */
+  reason: 'rule' | 'phrase' | 'unmatched' | 'reassign';
   detail: string;
   route?: HandoffRoute;
   rule_id?: number;
