@@ -89,4 +89,19 @@ describe.each(ENGINES)('assignment on %s', (engine) => {
       return rows.body[0]?.text === '你好' && rows.body[0].decision && !rows.body[0].decision.person;
     }, 10_000, 'the bot to decide again');
   });
+
+  it('shows the routing decision in the sandbox for any time, without assigning anything', async () => {
+    const before = await s.wr.store.db.selectFrom('assignments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const t = await s.api('POST', '/api/simulate', { text: '转人工', at: '2026-11-25T23:30:00+08:00' });
+    expect(t.status).toBe(200);
+    expect(t.body.handoff).toMatchObject({ reason: 'phrase' });
+    expect(t.body.routing.branch.path).toEqual([{ id: 'all', name: '全部' }]);
+    expect(t.body.routing.candidates.map((c: { userid: string }) => c.userid)).toEqual(['agent_a', 'agent_b']);
+    expect(typeof t.body.routing.reason).toBe('string');
+    const forced = await s.api('POST', '/api/simulate', { text: '你好', route: true });
+    expect(forced.body.handoff).toBeNull();
+    expect(forced.body.routing).not.toBeNull();
+    const after = await s.wr.store.db.selectFrom('assignments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
+  });
 });

@@ -292,22 +292,6 @@ function fail(what: string, details: FieldProblem[]): never {
   throw new ApiError(400, `${what}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
 }
 
-/** Saves a routing version and puts every servicer's `groups` in step with the groups' members (call inside `editRouting`). */
-async function saveRoutingVersion(trx: Db, config: RoutingConfig, author: string, note: string | null): Promise<RoutingVersion> {
-  const saved = await saveRouting(trx, config, author, note);
-  await syncServicerGroups(trx, config.groups);
-  return saved;
-}
-
-async function syncServicerGroups(db: Db, groups: readonly Group[]): Promise<void> {
-  const rows = await db.selectFrom('servicers').select(['userid', 'groups']).execute();
-  const now = Date.now();
-  for (const r of rows) {
-    const groupsJson = JSON.stringify(groups.filter((g) => g.members.includes(r.userid)).map((g) => g.id));
-    if (groupsJson !== r.groups) await db.updateTable('servicers').set({ groups: groupsJson, updated_at: now }).where('userid', '=', r.userid).execute();
-  }
-}
-
 function authorOf(req: FastifyRequest): string {
   const h = req.headers['x-wereply-user'];
   const v = (Array.isArray(h) ? h[0] : h)?.trim();
@@ -481,7 +465,6 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
           .execute();
         if (config) {
           await saveRouting(trx, config, authorOf(req), `groups of ${after.userid} set to [${b.groups?.join(', ')}]`);
-          await syncServicerGroups(trx, config.groups);
         }
         const warnings = routingConfigProblems(effective, servicers).map((p) => `${p.field}: ${p.message}`);
         return { ...servicerJson(await getServicer(after.userid, trx)), warnings };
@@ -581,7 +564,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         }
         const problems = routingConfigProblems(config, await listServicers(trx));
         if (problems.length) fail('invalid routing configuration', problems);
-        return saveRoutingVersion(trx, config, authorOf(req), req.body.note?.trim() || null);
+        return saveRouting(trx, config, authorOf(req), req.body.note?.trim() || null);
       });
     },
   );
@@ -621,7 +604,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         const config = JSON.parse(row.config) as RoutingConfig;
         const problems = routingConfigProblems(config, await listServicers(trx));
         if (problems.length) fail(`version ${v} no longer fits today's servicers; fix it and save it with PUT /api/routing`, problems);
-        return saveRoutingVersion(trx, config, authorOf(req), `restored from v${v}`);
+        return saveRouting(trx, config, authorOf(req), `restored from v${v}`);
       });
     },
   );

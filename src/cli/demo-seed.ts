@@ -8,9 +8,12 @@ import { checkMaterial } from '../materials/media-rules.js';
 import type { MaterialStore } from '../materials/material-store.js';
 import type { Database } from '../store/schema.js';
 import { insertRule } from '../store/rules-repo.js';
+import { DEFAULT_COMPLAINT_PHRASES, type RoutingConfig } from '../routing/model.js';
+import { saveRouting } from '../store/routing-repo.js';
 import { resolveRuleFields, type RuleInput } from '../rules/validate-rule.js';
 
 export const DEMO_CUSTOMER = 'wmDemoCustomer0001';
+export const DEMO_KF = 'wkDemoKf0001';
 export const DEMO_TEST_ACCOUNT = 'wmDemoTestAccount01';
 
 export async function seedDemo(db: Kysely<Database>, materials: MaterialStore): Promise<boolean> {
@@ -94,6 +97,34 @@ export async function seedDemo(db: Kysely<Database>, materials: MaterialStore): 
     },
   ];
   for (const r of rules) await insertRule(db, resolveRuleFields(r), now);
+
+  // 接待人员 of the demo kf account (the bundled mock lists them) and a routing configuration:
+  // 售后 words go to the after-sales group, everything else to the general group.
+  const servicers = [
+    { userid: 'mock_servicer_1a', name: '小王（售后）', supervisor: 0 },
+    { userid: 'mock_servicer_1b', name: '李主管', supervisor: 1 },
+  ];
+  for (const sv of servicers) {
+    await db
+      .insertInto('servicers')
+      .values({ ...sv, open_kfids: JSON.stringify([DEMO_KF]), groups: '[]', reception_cap: 5, status: 'active', receiving: 1, timezone: 'Asia/Shanghai', shift: null, created_at: now, updated_at: now })
+      .execute();
+  }
+  const routing: RoutingConfig = {
+    groups: [
+      { id: 'after-sales', name: '售后组', members: ['mock_servicer_1a'], strategy: 'round_robin' },
+      { id: 'general', name: '综合组', members: ['mock_servicer_1a', 'mock_servicer_1b'], strategy: 'least_busy' },
+    ],
+    tree: {
+      timezone: 'Asia/Shanghai',
+      nodes: [
+        { id: 'after-sales', name: '售后', when: { keywords: { any: ['维修', '售后', '坏了', '退货'] } }, then: { group: 'after-sales' } },
+        { id: 'default', name: '其他', when: {}, then: { group: 'general' } },
+      ],
+    },
+    complaintPhrases: DEFAULT_COMPLAINT_PHRASES,
+  };
+  await saveRouting(db, routing, 'demo', 'demo routing');
   await db.insertInto('customers').values({ external_userid: DEMO_TEST_ACCOUNT, test_account: 1, name: '测试账号', created_at: now, updated_at: now }).execute();
   await db.insertInto('settings').values({ key: 'demo_seeded', value: String(now) }).execute();
   return true;

@@ -42,9 +42,13 @@ export async function sendCommand(text: string, o: { user?: string; mock?: strin
     if (sent.length > shown) quietSince = Date.now();
     shown = sent.length;
     // Replies of one message go out together; a short quiet spell after the first means done.
-    if (shown > before.length && Date.now() - quietSince > 700) return 0;
+    if (shown > before.length && Date.now() - quietSince > 700) break;
   }
   if (shown === before.length) process.stdout.write('(no reply: no rule matched, a cooldown applies, or WeReply is not running)\n');
+  // 转人工: where the session is now in (mock) WeCom.
+  const session = await getJson<{ service_state: number; servicer_userid: string }>(`${mock}/mock/session-state?external_userid=${encodeURIComponent(user)}`).catch(() => undefined);
+  if (session?.service_state === 3) process.stdout.write(`WeCom: the session is now with servicer ${session.servicer_userid} (人工接待)\n`);
+  else if (session?.service_state === 2) process.stdout.write('WeCom: the session waits in the pool for a servicer (待接入)\n');
   return 0;
 }
 

@@ -2,7 +2,7 @@
  * Routing data as stored: 接待人员 rows, versioned routing configurations, round-robin state.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { DEFAULT_COMPLAINT_PHRASES, type RoutingConfig, type Servicer } from '../routing/model.js';
+import { DEFAULT_COMPLAINT_PHRASES, type Group, type RoutingConfig, type Servicer } from '../routing/model.js';
 import type { RoundRobinState } from '../routing/round-robin.js';
 import type { Database, ServicerTable } from './schema.js';
 
@@ -27,9 +27,19 @@ export async function currentRouting(db: Db, timezone: string): Promise<RoutingV
   return { version: Number(row.id), config: JSON.parse(row.config), author: row.author, note: row.note, created_at: Number(row.created_at) };
 }
 
+/** Saves a new version and puts every servicer's `groups` in step with the groups' members. */
 export async function saveRouting(db: Db, config: RoutingConfig, author: string, note: string | null, now = Date.now()): Promise<RoutingVersion> {
   const row = await db.insertInto('routing_versions').values({ config: JSON.stringify(config), author, note, created_at: now }).returning('id').executeTakeFirstOrThrow();
+  await syncServicerGroups(db, config.groups, now);
   return { version: Number(row.id), config, author, note, created_at: now };
+}
+
+async function syncServicerGroups(db: Db, groups: readonly Group[], now: number): Promise<void> {
+  const rows = await db.selectFrom('servicers').select(['userid', 'groups']).execute();
+  for (const r of rows) {
+    const groupsJson = JSON.stringify(groups.filter((g) => g.members.includes(r.userid)).map((g) => g.id));
+    if (groupsJson !== r.groups) await db.updateTable('servicers').set({ groups: groupsJson, updated_at: now }).where('userid', '=', r.userid).execute();
+  }
 }
 
 export async function routingVersions(db: Db, limit = 50): Promise<RoutingVersion[]> {
