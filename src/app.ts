@@ -30,7 +30,10 @@ import { OutboxWorker } from './jobs/outbox-worker.js';
 import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
 import { MaterialStore } from './materials/material-store.js';
 import { createMetrics } from './metrics.js';
+import { reassignDeparted } from './pipeline/assign-conversation.js';
 import { RuleCache } from './pipeline/rule-cache.js';
+import { syncServicers } from './routing/servicer-sync.js';
+import { handoffSettings } from './store/rules-repo.js';
 import type { ChannelSender } from './pipeline/types.js';
 import type { Services } from './services.js';
 import { openStore, type Store } from './store/database.js';
@@ -177,6 +180,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   const startWorkers = opts.workers ?? true;
   let started = false;
   let housekeeping: NodeJS.Timeout | undefined;
+  let servicerSync: NodeJS.Timeout | undefined;
   /** Callback records only guard against retries and replays (minutes); a week is plenty. */
   const pruneCallbacks = async () => {
     try {
@@ -197,6 +201,19 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     runner.start();
     outbox.start();
     housekeeping = setInterval(() => void pruneCallbacks(), 3600_000).unref();
+    // 接待人员 from WeCom at start and every 10 minutes; those gone (离职) have their sessions re-routed.
+    if (wecom) {
+      const sync = async () => {
+        try {
+          const result = await syncServicers(wecom, store.db, { timezone: config.timezone });
+          await reassignDeparted(store, result.departed, (await handoffSettings(store.db)).waiting_message);
+        } catch (err) {
+          log.warn({ err }, 'servicer sync failed; will try again');
+        }
+      };
+      void sync();
+      servicerSync = setInterval(() => void sync(), 600_000).unref();
+    }
     // Catch up: messages that arrived while WeReply was down (their callbacks failed) are pulled now.
     if (wecom) {
       const now = Date.now();
@@ -222,6 +239,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     async close() {
       ready = false;
       clearInterval(housekeeping);
+      clearInterval(servicerSync);
       await app.close();
       await runner.stop();
       await outbox.stop();
