@@ -1,5 +1,6 @@
 /**
- * Runs every benchmark in sequence — (a) keyword matching, (b) callback ingest, (c) reply latency —
+ * Runs every benchmark in sequence — (a) keyword matching, (b) callback ingest, (c) reply latency,
+ * (d) routing decisions —
  * prints one summary of the ratios against their same-run baselines and the targets, and writes
  * everything to bench/results/latest.json (git-ignored; the README cites the numbers).
  *
@@ -13,6 +14,7 @@ import { runCallbackIngestBench, type IngestReport } from './callback-ingest.js'
 import { runKeywordMatchingBench, type KeywordBenchResult } from './keyword-matching.js';
 import { fmt, isMain, pct, printTable, repoRoot } from './lib.js';
 import { runReplyLatencyBench, type ReplyLatencyReport } from './reply-latency.js';
+import { runRoutingBench, sanityLine, type RoutingBenchResult } from './routing.js';
 
 /** The commit measured, and whether src/, tools/ or bench/ had uncommitted changes (taken when the run starts). */
 function gitState(root: string): { commit: string | null; uncommittedChanges: boolean | null } {
@@ -32,6 +34,9 @@ export async function runAll(): Promise<void> {
   const keyword: KeywordBenchResult = await runKeywordMatchingBench({ log: (line) => console.log(`   ${line}`) });
   const ingest: IngestReport = await runCallbackIngestBench();
   const latency: ReplyLatencyReport = await runReplyLatencyBench();
+  console.log('\n== routing: routeConversation vs RuleSet.decide (keyword rules) on the same texts');
+  const routing: RoutingBenchResult = await runRoutingBench({ log: (line) => console.log(`   ${line}`) });
+  console.log(`   sanity: ${sanityLine(routing)}`);
 
   // ---------------------------------------------------------------- summary
   const rows: string[][] = [];
@@ -72,6 +77,16 @@ export async function runAll(): Promise<void> {
       `${c.meetsTarget ? 'met' : 'NOT met'}; ${fmt(c.replies)} replies, ${fmt(c.missing)} missing`,
     ]);
   }
+  const [route, rule] = routing.results;
+  rows.push([
+    `(d) routing: ${routing.config.servicers} servicers, ${routing.config.groups} groups, ${routing.config.treeNodes} nodes`,
+    'decisions/s',
+    `${fmt(route?.decisionsPerSec)} vs ${fmt(rule?.decisionsPerSec)}`,
+    'RuleSet.decide',
+    `${routing.ratio.toFixed(3)}x`,
+    '',
+    `chose ${pct(routing.sanity.chosen)}, pool ${pct(routing.sanity.pool)}, fallback ${pct(routing.sanity.fallbackUsed)}`,
+  ]);
   console.log(`\n== summary (${os.cpus().length} cores, Node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s)`);
   printTable(['benchmark', 'measure', 'WeReply (vs baseline)', 'baseline', 'ratio', 'target', 'result'], rows);
 
@@ -83,7 +98,7 @@ export async function runAll(): Promise<void> {
     date: new Date().toISOString(),
     ...measured,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
-    benchmarks: { keywordMatching: keyword, callbackIngest: ingest, replyLatency: latency },
+    benchmarks: { keywordMatching: keyword, callbackIngest: ingest, replyLatency: latency, routing },
   };
   fs.writeFileSync(file, JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   console.log(`\nwrote ${path.relative(process.cwd(), file) || file}`);
