@@ -104,4 +104,27 @@ describe.each(ENGINES)('assignment on %s', (engine) => {
     const after = await s.wr.store.db.selectFrom('assignments').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
+
+  it('routes by customer tags and the customer’s own timezone', async () => {
+    const config: RoutingConfig = {
+      groups: [{ id: 'sales', name: '售前', members: ['agent_a', 'agent_b'], strategy: 'round_robin' }],
+      tree: {
+        timezone: 'Asia/Shanghai',
+        nodes: [
+          { id: 'vip', name: 'VIP', when: { customerTags: { any: ['VIP'] } }, then: { servicer: 'boss' } },
+          { id: 'us', name: '海外', when: { customerTimezones: ['America/Los_Angeles'] }, then: { servicer: 'agent_b' } },
+          { id: 'all', name: '全部', when: {}, then: { group: 'sales' } },
+        ],
+      },
+      complaintPhrases: ['投诉'],
+    };
+    await saveRouting(s.wr.store.db, config, 'test', 'by customer');
+    expect((await s.api('PUT', '/api/customers/wm_vip', { tags: ['VIP', '华南'] })).body).toMatchObject({ tags: ['VIP', '华南'] });
+    expect((await s.api('PUT', '/api/customers/wm_la', { timezone: 'America/Los_Angeles' })).status).toBe(200);
+    expect((await s.api('PUT', '/api/customers/wm_la', { timezone: 'Mars/Base' })).status).toBe(400);
+    const vip = await s.api('POST', '/api/simulate', { text: '转人工', external_userid: 'wm_vip' });
+    expect(vip.body.routing.branch.path.map((p: { name: string }) => p.name)).toEqual(['VIP']);
+    const la = await s.api('POST', '/api/simulate', { text: '转人工', external_userid: 'wm_la' });
+    expect(la.body.routing.branch.path.map((p: { name: string }) => p.name)).toEqual(['海外']);
+  });
 });

@@ -78,31 +78,52 @@ export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<
     },
   );
 
-  app.put<{ Params: { external_userid: string }; Body: { test_account?: boolean; name?: string | null } }>(
+  app.put<{ Params: { external_userid: string }; Body: { test_account?: boolean; name?: string | null; tags?: string[]; timezone?: string | null } }>(
     '/api/customers/:external_userid',
     {
       schema: {
         tags: ['customers'],
-        summary: 'Set a customer as 测试账号 (draft rules fire for them) or name them',
+        summary: 'Set a customer as 测试账号 (draft rules fire for them), name them, or set the tags and timezone routing reads',
         params: { type: 'object', properties: { external_userid: { type: 'string', minLength: 1, maxLength: 128 } } },
-        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { test_account: { type: 'boolean' }, name: { type: ['string', 'null'], maxLength: 100 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            test_account: { type: 'boolean' },
+            name: { type: ['string', 'null'], maxLength: 100 },
+            tags: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 30 }, description: 'routing conditions can require them (region, VIP…)' },
+            timezone: { type: ['string', 'null'], maxLength: 64, description: "the customer's IANA timezone (overseas customers)" },
+          },
+        },
       },
     },
     async (req) => {
       const now = Date.now();
       const id = req.params.external_userid;
+      const tz = req.body.timezone;
+      if (tz) {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        } catch {
+          throw new ApiError(400, `timezone "${tz}" is not an IANA timezone such as America/Los_Angeles`, [{ field: 'timezone', message: 'unknown timezone' }]);
+        }
+      }
+      const tags = req.body.tags ? JSON.stringify([...new Set(req.body.tags.map((t) => t.trim()).filter(Boolean))]) : undefined;
       const set = {
         ...(req.body.test_account !== undefined ? { test_account: req.body.test_account ? 1 : 0 } : {}),
         ...(req.body.name !== undefined ? { name: req.body.name } : {}),
+        ...(tags !== undefined ? { tags } : {}),
+        ...(tz !== undefined ? { timezone: tz } : {}),
         updated_at: now,
       };
       await s.store.db
         .insertInto('customers')
-        .values({ external_userid: id, test_account: req.body.test_account ? 1 : 0, name: req.body.name ?? null, created_at: now, updated_at: now })
+        .values({ external_userid: id, test_account: req.body.test_account ? 1 : 0, name: req.body.name ?? null, tags: tags ?? '[]', timezone: tz ?? null, created_at: now, updated_at: now })
         .onConflict((oc) => oc.column('external_userid').doUpdateSet(set))
         .execute();
       const row = await s.store.db.selectFrom('customers').selectAll().where('external_userid', '=', id).executeTakeFirstOrThrow();
-      return { external_userid: row.external_userid, test_account: !!row.test_account, name: row.name };
+      return { external_userid: row.external_userid, test_account: !!row.test_account, name: row.name, tags: JSON.parse(row.tags) as string[], timezone: row.timezone };
     },
   );
 }

@@ -59,11 +59,12 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
   const conv = await db.selectFrom('conversations').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
   const text = p.text ?? '';
   const complaint = config.complaintPhrases.some((w) => normalizeText(text).includes(normalizeText(w)));
+  const customer = await customerAttributes(props.store, c.customerId);
   const ctx: RoutingContext = {
     text,
     kfAccount: c.accountId,
     channel: c.channel,
-    customerTags: [],
+    ...customer,
     at: now,
     complaint,
     ...(conv.last_servicer_userid ? { lastServicer: conv.last_servicer_userid } : {}),
@@ -153,6 +154,12 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
     return { ...result, decision };
   }
   return { kind: 'failed', reason: `no servicer could be assigned after ${MAX_TRIES} tries` };
+}
+
+/** What routing knows of the customer: tags and timezone. */
+export async function customerAttributes(store: Store, externalUserid: string): Promise<{ customerTags: string[]; customerTimezone?: string }> {
+  const row = await store.db.selectFrom('customers').select(['tags', 'timezone']).where('external_userid', '=', externalUserid).executeTakeFirst();
+  return { customerTags: row ? (JSON.parse(row.tags) as string[]) : [], ...(row?.timezone ? { customerTimezone: row.timezone } : {}) };
 }
 
 /** A servicer left (离职): their open sessions are routed again, and the reassignment recorded. */

@@ -7,7 +7,7 @@ import { normalizeText } from '../rules/normalize.js';
 import type { Target } from '../routing/model.js';
 import type { RouteDecision } from '../routing/route.js';
 import type { Store } from '../store/database.js';
-import { previewRouting } from './assign-conversation.js';
+import { customerAttributes, previewRouting } from './assign-conversation.js';
 import type { RuleCache } from './rule-cache.js';
 
 export interface SimulateInput {
@@ -59,7 +59,12 @@ export async function simulate(store: Store, timezone: string, rules: RuleCache,
   const d = input.event === 'enter_session' ? ruleSet.decideWelcome({ testAccount, at }) : ruleSet.decide({ text: input.text, testAccount, at, lastAnyReplyAt, unmatchedStreak });
   const routing =
     d.handoff || input.route
-      ? await previewRouting(store, timezone, { text: input.text, kfAccount: input.open_kfid ?? '', channel: 'wecom-kf', customerTags: [], at }, d.handoff?.route as Target | undefined)
+      ? await previewRouting(
+          store,
+          timezone,
+          { text: input.text, kfAccount: input.open_kfid ?? '', channel: 'wecom-kf', ...(input.external_userid ? await customerAttributes(store, input.external_userid) : { customerTags: [] }), at },
+          d.handoff?.route as Target | undefined,
+        )
       : null;
   return {
     routing,

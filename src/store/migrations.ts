@@ -233,6 +233,9 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('conversations').addColumn('last_servicer_userid', 'text').execute();
         await db.schema.alterTable('conversations').addColumn('waiting_since', ms).execute();
         await db.schema.createIndex('conversations_servicer').on('conversations').columns(['servicer_userid', 'service_state']).execute();
+        // Customer attributes routing reads: tags (region, VIP…) and the customer's own timezone.
+        await db.schema.alterTable('customers').addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+        await db.schema.alterTable('customers').addColumn('timezone', 'text').execute();
         // Which instance made each attempt (several share the work on PostgreSQL).
         await db.schema.alterTable('outbox_attempts').addColumn('worker', 'text').execute();
       },

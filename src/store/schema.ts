@@ -66,6 +66,10 @@ export interface CustomerTable {
   /** 测试账号: draft rules fire only for these customers. */
   test_account: number;
   name: string | null;
+  /** JSON string[]: customer tags routing conditions can require (region, VIP…). */
+  tags: Generated<string>;
+  /** The customer's own IANA timezone, when known (overseas customers). */
+  timezone: string | null;
   created_at: number;
   updated_at: number;
 }
