@@ -1,0 +1,156 @@
+/**
+ * Skeleton: the evasion-folded form of a text that the risk scanner matches against, plus a map
+ * from every skeleton position back to the original text (so findings point at what was written).
+ *
+ * One table lookup per UTF-16 code unit (`FOLD`, built once, lazily) does all of this:
+ * - full-width → half-width ASCII, upper → lower case (ASCII, Latin-1, Greek, Cyrillic);
+ * - 繁体 → 简体, one character at a time, through opencc-js (`tw` → `cn`). Only 1:1 conversions are
+ *   used, so offsets stay exact; phrase-level conversions (OpenCC's multi-character rules) are not
+ *   needed because the risk words are matched character by character anyway;
+ * - Kangxi radicals / CJK compatibility ideographs (⼀ U+2F00, 﨑 …) → the unified ideograph (NFKC,
+ *   for those blocks only), circled and super/subscript digits → ASCII digits;
+ * - confusables (Unicode TR39 "skeleton" idea): Cyrillic/Greek letters that look Latin → Latin,
+ *   and o/O/〇 → 0, l/i/I → 1, so "NO.l", "1OO%" and "１００％" all read as digits. Both the text
+ *   and the library words are folded the same way, so this only merges look-alikes;
+ * - 壹 → 一 (the classic way of writing 第壹);
+ * - dropped entirely (SKIP): white space, zero-width and other format characters (U+200B…, U+FEFF,
+ *   soft hyphen), variation selectors, punctuation and symbols except "%", and emoji (surrogate
+ *   pairs in U+1F000–1FFFF): so "最 优 惠", "最*优惠", "最\u200b优惠", "最🔥优惠" all read "最优惠".
+ */
+import * as OpenCC from 'opencc-js';
+
+/** Marker in FOLD: the code unit is dropped from the skeleton. */
+const SKIP = 0;
+
+let FOLD: Uint16Array | undefined;
+
+function buildFold(): Uint16Array {
+  const t = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) t[c] = c;
+  // Lower case for every BMP letter whose lower case is one code unit (ASCII, Latin-1, Greek, Cyrillic…).
+  for (let c = 0x41; c < 0x2000; c++) {
+    if (c >= 0xd800) break;
+    const s = String.fromCharCode(c);
+    const l = s.toLowerCase();
+    if (l.length === 1 && l !== s) t[c] = l.charCodeAt(0);
+  }
+  // Full-width ASCII → ASCII (then lower).
+  for (let c = 0xff01; c <= 0xff5e; c++) t[c] = t[c - 0xfee0]!;
+  // Kangxi radicals, CJK radicals supplement, CJK compatibility ideographs, half-width forms → NFKC.
+  const nfkcRanges: Array<[number, number]> = [
+    [0x2e80, 0x2ef3],
+    [0x2f00, 0x2fd5],
+    [0xf900, 0xfaff],
+    [0xff61, 0xffdc],
+    [0x2460, 0x2473], // ① … ⑳ (only 1–9 are single characters)
+    [0x2070, 0x209c], // super/subscripts
+    [0x00b2, 0x00b9],
+  ];
+  for (const [a, b] of nfkcRanges) {
+    for (let c = a; c <= b; c++) {
+      const n = String.fromCharCode(c).normalize('NFKC');
+      if (n.length === 1 && n.charCodeAt(0) !== c) t[c] = t[n.charCodeAt(0)]!;
+    }
+  }
+  // 繁体 → 简体, per character (1:1 results only).
+  const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
+  const ranges: Array<[number, number]> = [
+    [0x3400, 0x4dbf],
+    [0x4e00, 0x9fff],
+  ];
+  for (const [a, b] of ranges) {
+    const chars: string[] = [];
+    for (let c = a; c <= b; c++) chars.push(String.fromCharCode(c));
+    const out = toSimplified(chars.join('\n')).split('\n');
+    if (out.length !== chars.length) continue; // never observed; keep identity rather than misalign
+    for (let i = 0; i < chars.length; i++) {
+      const o = out[i]!;
+      if (o.length === 1 && o !== chars[i]) t[a + i] = o.charCodeAt(0);
+    }
+  }
+  // Confusables → Latin / digits. Applied after case folding (keys are lower-case forms too).
+  const confusable: Record<string, string> = {
+    а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+    і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ɡ: 'g', ӏ: 'l',
+    α: 'a', β: 'b', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ζ: 'z', η: 'n', μ: 'u',
+  };
+  const digitLike: Record<string, string> = { o: '0', l: '1', i: '1', '〇': '0', '壹': '一' };
+  const finalOf = (ch: string): number => {
+    let x = ch;
+    if (confusable[x] !== undefined) x = confusable[x]!;
+    if (digitLike[x] !== undefined) x = digitLike[x]!;
+    return x.charCodeAt(0);
+  };
+  for (let c = 0; c < 65536; c++) {
+    const f = t[c]!;
+    const ch = String.fromCharCode(f);
+    if (confusable[ch] !== undefined || digitLike[ch] !== undefined) t[c] = finalOf(ch);
+  }
+  t['％'.charCodeAt(0)] = 0x25;
+  t[0xfe6a] = 0x25; // ﹪
+  // Dropped: separators, punctuation, symbols (except %), control and format characters.
+  const drop = /[\p{Z}\p{P}\p{S}\p{Cc}\p{Cf}\p{Mn}\p{Me}]/u;
+  for (let c = 0; c < 65536; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    if (c === 0x25) continue; // % is part of "100%"
+    const f = t[c]!;
+    if (f === 0x25) continue;
+    if (drop.test(String.fromCharCode(c))) t[c] = SKIP;
+  }
+  for (let c = 0xfe00; c <= 0xfe0f; c++) t[c] = SKIP; // variation selectors
+  t[0] = SKIP;
+  return t;
+}
+
+/** The fold table (built on first use, ~0.1 s, then shared). */
+export function foldTable(): Uint16Array {
+  return (FOLD ??= buildFold());
+}
+
+/** Skeleton of a library word or allow phrase (no offset map needed). */
+export function skeletonOf(word: string): string {
+  const fold = foldTable();
+  let out = '';
+  for (let i = 0; i < word.length; i++) {
+    const f = fold[word.charCodeAt(i)]!;
+    if (f !== SKIP) out += String.fromCharCode(f);
+  }
+  return out;
+}
+
+export interface Skeleton {
+  /** The folded text. */
+  text: string;
+  /** `origin[k]`: index in the original text of skeleton code unit k. */
+  origin: Int32Array;
+}
+
+/** True for a high surrogate of an emoji plane (U+1F000–1FFFF): the pair is dropped. */
+function isEmojiHigh(c: number): boolean {
+  return c >= 0xd83c && c <= 0xd83e;
+}
+
+/** Folds `text` into its skeleton, keeping the position map. */
+export function buildSkeleton(text: string): Skeleton {
+  const fold = foldTable();
+  const n = text.length;
+  const origin = new Int32Array(n);
+  const units: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (isEmojiHigh(c) && i + 1 < n) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    const f = fold[c]!;
+    if (f === SKIP) continue;
+    origin[units.length] = i;
+    units.push(f);
+  }
+  let s = '';
+  for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode.apply(null, units.slice(i, i + 8192));
+  return { text: s, origin: origin.subarray(0, units.length) };
+}
