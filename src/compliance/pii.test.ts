@@ -315,7 +315,7 @@ describe('properties', () => {
         expect(masked.endsWith(after)).toBe(true);
         expect(findPii(masked)).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -346,7 +346,7 @@ describe('properties', () => {
         expect(maskPii(masked)).toBe(masked);
         expect(findPii(masked)).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -358,7 +358,7 @@ describe('properties', () => {
         const masked = maskPii(ps.join(sep));
         for (const run of digitRuns(masked)) expect(isStillSensitive(run), `${run} in ${masked}`).toBe(false);
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
@@ -376,7 +376,7 @@ describe('properties', () => {
           last = f.end;
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
