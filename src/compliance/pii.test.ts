@@ -138,6 +138,10 @@ describe('bank card numbers', () => {
     })()],
     ['inside a longer digit run', `12${CARD}`],
     ['15 digits', CARD.slice(0, 15)],
+    ['no card-network prefix (starts with 1, 7, 8, 90)', (() => {
+      const body = '900012345678901';
+      return body + luhnCheckDigit(body);
+    })()],
     ['mixed separators', `${CARD.slice(0, 4)} ${CARD.slice(4, 8)}-${CARD.slice(8, 12)} ${CARD.slice(12)}`],
   ])('does not report %s', (_why, input) => {
     expect(findPii(input).filter((f) => f.kind === 'bank_card')).toEqual([]);
@@ -214,6 +218,22 @@ describe('options and mixed text', () => {
     expect(maskPii(text, { kinds: ['mobile'] })).toBe(text.replace('13812345678', '138****5678'));
     expect(findPii(text, { kinds: ['email', 'address'] }).map((f) => f.kind)).toEqual(['email', 'address']);
     expect(maskPii(text, { kinds: [] })).toBe(text);
+  });
+
+  it('masks PII hidden under an overlapping finding in a second round', () => {
+    // The mobile number sits in the e-mail's domain: the e-mail wins the overlap, then the
+    // mobile is masked too, so the masked text never shows a full number.
+    const t = 'a@13812345678.com';
+    expect(kinds(t)).toEqual(['email']);
+    expect(maskPii(t)).toBe('a***@138****5678.com');
+    expect(findPii(maskPii(t))).toEqual([]);
+  });
+
+  it('handles long texts in linear time', () => {
+    const big = `北京市朝阳区建国路88号3栋2单元501室 13812345678 a@b.com 订单20261125138123456789 `.repeat(1000);
+    const t0 = performance.now();
+    expect(findPii(big)).toHaveLength(3000);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('leaves ordinary customer-service text untouched', () => {

@@ -18,7 +18,7 @@
  * |             | or dashes. 15-digit legacy numbers are NOT detected (no checksum:  | the birth date hidden)       |
  * |             | too many order numbers would match).                              |                              |
  * | `bank_card` | 16–19 digits, compact or in groups of 4 (space or dash), Luhn-valid,| `6222 **** **** 1234`,      |
- * |             | with a card-network first digit (2221–2720, 3, 4, 5, 6, 9); not    | `6222********1234`           |
+ * |             | with a card-network prefix (2221–2720, 3, 4, 5, 6, 95); not        | `6222********1234`           |
  * |             | when the 16 characters before it name an order/tracking number    | (first 4 + last 4 kept,      |
  * |             | (订单/单号/运单/快递/物流/流水/交易号/order/tracking).              | separators kept)             |
  * | `email`     | `local@domain.tld`                                                | `z***@example.com`           |
@@ -115,11 +115,13 @@ function detect(text: string, opts: PiiOptions): Candidate[] {
   const kinds = new Set<PiiKind>(opts.kinds ?? PII_KINDS);
   const norm = normalize(text);
   const accepted: Candidate[] = [];
+  const taken = new Uint8Array(text.length); // 1 where a higher-priority finding sits
   for (const kind of PRIORITY) {
     if (!kinds.has(kind)) continue;
     for (const c of DETECTORS[kind](norm, text)) {
       const { start, end } = c.finding;
-      if (accepted.some((a) => start < a.finding.end && a.finding.start < end)) continue;
+      if (taken.subarray(start, end).includes(1)) continue;
+      taken.fill(1, start, end);
       accepted.push(c);
     }
   }
@@ -247,10 +249,10 @@ export function isLuhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Issuer prefixes used by cards: Mastercard 2-series, Amex/JCB/Diners, Visa, MC, UnionPay/Discover, old 95xx domestic. */
+/** Issuer prefixes used by cards: Mastercard 2-series, JCB/Diners, Visa, MC, UnionPay/Discover, old 95xx domestic (9558…). */
 function hasCardPrefix(digits: string): boolean {
   const first = digits[0];
-  if (first === '3' || first === '4' || first === '5' || first === '6' || first === '9') return true;
+  if (first === '3' || first === '4' || first === '5' || first === '6' || digits.startsWith('95')) return true;
   const four = Number(digits.slice(0, 4));
   return four >= 2221 && four <= 2720;
 }
@@ -318,8 +320,12 @@ const ADDRESS = new RegExp(
 /** A part below the house number: building, unit, floor, room. */
 const UNIT_LEVEL = /栋|幢|座|单元|层|室|户|号楼|弄/;
 
+/** Every address detail contains one of these; texts without them skip the (costlier) regex. */
+const ADDRESS_HINT = /[号弄栋幢座]/;
+
 const detectAddress: Detector = (norm, original) => {
   const out: Candidate[] = [];
+  if (!ADDRESS_HINT.test(norm)) return out;
   for (const m of norm.matchAll(ADDRESS)) {
     const g = m.groups;
     const detail = m.indices?.groups?.detail;
