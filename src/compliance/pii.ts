@@ -308,10 +308,12 @@ const ROAD = `(?:${H}{1,8}?(?:大道|大街|路|街|巷|胡同|弄)(?:[东西南
 const ESTATE = `(?:${H}{1,8}?(?:小区|花园|公寓|大厦|家园|新村|苑|园|村|广场|中心))`;
 const NUM = '[0-9一二三四五六七八九十百零〇]+';
 const UNIT_NUM = '[0-9A-Za-z一二三四五六七八九十百零〇]+';
+const UNIT = `-?${UNIT_NUM}(?:号楼|号|栋|幢|座|单元|层|楼|室|户)`;
+const ROOM = '(?:-?[0-9]{2,5}(?:室|房|户)?)?';
+/** A building or estate named after the house number: 30号苏宁大厦5楼, 668号绿地小区7栋1单元1202. */
+const BUILDING = `${H}{1,10}?(?:小区|花园|公寓|大厦|家园|新村|苑|园|村|广场|中心|大楼|写字楼)`;
 const DETAIL =
-  `${NUM}(?:-${NUM})?(?:号院|号楼|号|弄|栋|幢|座)` +
-  `(?:-?${UNIT_NUM}(?:号楼|号|栋|幢|座|单元|层|楼|室|户))*` +
-  `(?:-?[0-9]{2,5}(?:室|房|户)?)?`;
+  `${NUM}(?:-${NUM})?(?:号院|号楼|号|弄|栋|幢|座)(?:${UNIT})*${ROOM}` + `(?:${BUILDING}(?:${UNIT})+${ROOM})?`;
 const ADDRESS = new RegExp(
   `(?<lead>(?<prov>${PROV})?(?<city>${CITY})?(?<dist>${DIST})?(?<town>${TOWN})?(?<road>${ROAD})?(?<estate>${ESTATE})?)` +
     `(?<detail>${DETAIL})(?![0-9A-Za-z*-]|店|门店|分店|线|地铁)`,
