@@ -5,7 +5,7 @@
  * Callers (log serializers, analytics, exports, API answers for roles without
  * `pii:view`) decide *when* to mask; this module decides *what* and *how*.
  *
- * Detected kinds and masks (see README of src/compliance for the rationale):
+ * Detected kinds and masks:
  *
  * | kind        | detected                                                          | masked as                    |
  * |-------------|-------------------------------------------------------------------|------------------------------|
@@ -24,13 +24,18 @@
  * | `email`     | `local@domain.tld`                                                | `z***@example.com`           |
  * | `address`   | 详细地址: [省][市] 区/县/旗/市 [镇/乡/街道] + 路/街/巷/弄/胡同 or a   | `北京市朝阳区建国路****`     |
  * |             | 小区/花园/大厦…, followed by a house number (号/弄/栋/幢…) and     | (region and road kept, the   |
- * |             | optional 栋/单元/层/室. Without a district, only a road/estate     | house number onward masked)  |
- * |             | followed by a unit-level part (栋/幢/单元/室…).                    |                              |
+ * |             | optional 栋/单元/层/室 and a named building with its floor/room    | house number onward masked)  |
+ * |             | (30号苏宁大厦5楼). Without a district, only a road/estate followed |                              |
+ * |             | by a unit-level part (栋/幢/单元/室…). Not masked: 我在北京,        |                              |
+ * |             | 朝阳区的门店, 朝阳区3号线, a bare 建国路88号, 建国路88号店.          |                              |
  *
  * Every digit-based kind must stand alone: a match preceded or followed by another
  * digit is part of a longer number (order number 20261125138123456789, timestamp
  * 20261125123045) and is ignored. Full-width digits and symbols (１３８, ＋８６, ＠)
  * are recognised; offsets always refer to the original string (UTF-16 code units).
+ *
+ * Not detected: 15-digit legacy IDs, landlines, passport numbers, WeChat/QQ ids,
+ * names, and addresses without a house number or written without 区/县/路/小区 markers.
  *
  * Overlaps are resolved by priority email > id_card > bank_card > mobile > address.
  * Masking is idempotent: masked output contains no detectable PII (see {@link maskPii}).
