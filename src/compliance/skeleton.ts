@@ -95,7 +95,8 @@ function buildFold(): Uint16Array {
     if (c === 0x25) continue; // % is part of "100%"
     const f = t[c]!;
     if (f === 0x25) continue;
-    if (drop.test(String.fromCharCode(c))) t[c] = SKIP;
+    // Test the folded character: a Kangxi radical (category So) folds to an ideograph and stays.
+    if (drop.test(String.fromCharCode(f))) t[c] = SKIP;
   }
   for (let c = 0xfe00; c <= 0xfe0f; c++) t[c] = SKIP; // variation selectors
   t[0] = SKIP;
