@@ -237,11 +237,11 @@ describe('options and mixed text', () => {
     expect(findPii(maskPii(t))).toEqual([]);
   });
 
-  it('handles long texts in linear time', () => {
+  // Speed belongs in bench/, not here (no timing thresholds in unit tests): this checks the
+  // result on a long text only.
+  it('finds every item in a long text', () => {
     const big = `北京市朝阳区建国路88号3栋2单元501室 13812345678 a@b.com 订单20261125138123456789 `.repeat(1000);
-    const t0 = performance.now();
     expect(findPii(big)).toHaveLength(3000);
-    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('leaves ordinary customer-service text untouched', () => {
