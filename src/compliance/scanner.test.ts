@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SHIPPED_RISK_WORDS } from './library/shipped.js';
 import { RISK_CATEGORIES, type RiskWord } from './risk-words.js';
 import { MAX_SCAN_LENGTH, RiskScanner } from './scanner.js';
+import { buildSkeleton, skeletonText } from './skeleton.js';
 
 const scanner = new RiskScanner(SHIPPED_RISK_WORDS);
 const words = (text: string): string[] => scanner.scan(text).map((f) => f.word);
@@ -135,6 +136,24 @@ describe('RiskScanner.scan', () => {
           expect(text.slice(f.start, f.end)).toBe(f.matched);
         }
         expect(scanner.scan(text).some((f) => f.word === '最优惠' && f.matched === `最${seps[0]}优${seps[1]}惠`)).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('skeleton', () => {
+  it('property: the fast skeleton equals the mapped one, and every mapped position points at its source', () => {
+    const unit = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('最', '優', '惠', ' ', '*', '\u200b', '🔥', 'Ｏ', 'О', '１', '%', '\ud83d', '\ude00', '⼀'),
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 20 }), (parts) => {
+        const text = parts.join('');
+        const sk = buildSkeleton(text);
+        expect(skeletonText(text)).toBe(sk.text);
+        expect(sk.origin.length).toBe(sk.text.length);
+        for (let k = 1; k < sk.origin.length; k++) expect(sk.origin[k]!).toBeGreaterThan(sk.origin[k - 1]!);
       }),
     );
   });

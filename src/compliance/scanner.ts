@@ -23,7 +23,7 @@
  */
 import { KeywordIndex } from '../rules/keyword-index.js';
 import type { Finding, RiskWord } from './risk-words.js';
-import { buildSkeleton, skeletonOf } from './skeleton.js';
+import { buildSkeleton, skeletonOf, skeletonText } from './skeleton.js';
 
 /** Longest text `scan` accepts (code units); longer input is a caller error, not a silent truncation. */
 export const MAX_SCAN_LENGTH = 100_000;
@@ -102,8 +102,7 @@ export class RiskScanner {
         `Text to scan is ${text.length} characters long; the limit is ${MAX_SCAN_LENGTH}. Split it into several messages.`,
       );
     }
-    const sk = buildSkeleton(text);
-    const s = sk.text;
+    const s = skeletonText(text);
     const hits: Hit[] = [];
     const allowed: Hit[] = [];
     const patterns = this.patterns;
@@ -130,7 +129,8 @@ export class RiskScanner {
       );
       kept.sort((a, b) => a.start - b.start || b.end - a.end || a.entry - b.entry);
     }
-    const origin = sk.origin;
+    // Only texts with a finding pay for the position map (same skeleton, rebuilt with offsets).
+    const origin = buildSkeleton(text).origin;
     return kept.map((h) => {
       const e = this.entries[h.entry]!;
       const start = origin[h.start]!;

@@ -21,6 +21,8 @@ import * as OpenCC from 'opencc-js';
 
 /** Marker in FOLD: the code unit is dropped from the skeleton. */
 const SKIP = 0;
+/** Marker in FOLD: high surrogate of an emoji plane (U+1F000–1FFFF); with its low surrogate, dropped. */
+const EMOJI_HIGH = 0xfffe;
 
 let FOLD: Uint16Array | undefined;
 
@@ -99,7 +101,7 @@ function buildFold(): Uint16Array {
     if (drop.test(String.fromCharCode(f))) t[c] = SKIP;
   }
   for (let c = 0xfe00; c <= 0xfe0f; c++) t[c] = SKIP; // variation selectors
-  t[0] = SKIP;
+  for (let c = 0xd83c; c <= 0xd83e; c++) t[c] = EMOJI_HIGH; // emoji planes: drop the pair
   return t;
 }
 
@@ -110,13 +112,7 @@ export function foldTable(): Uint16Array {
 
 /** Skeleton of a library word or allow phrase (no offset map needed). */
 export function skeletonOf(word: string): string {
-  const fold = foldTable();
-  let out = '';
-  for (let i = 0; i < word.length; i++) {
-    const f = fold[word.charCodeAt(i)]!;
-    if (f !== SKIP) out += String.fromCharCode(f);
-  }
-  return out;
+  return skeletonText(word);
 }
 
 export interface Skeleton {
@@ -126,12 +122,37 @@ export interface Skeleton {
   origin: Int32Array;
 }
 
-/** True for a high surrogate of an emoji plane (U+1F000–1FFFF): the pair is dropped. */
-function isEmojiHigh(c: number): boolean {
-  return c >= 0xd83c && c <= 0xd83e;
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
-/** Folds `text` into its skeleton, keeping the position map. */
+/**
+ * The skeleton text only, no position map: the hot path (most texts have no finding, so the map
+ * is never needed). Copies unchanged runs with `slice`, so plain text costs one table lookup per
+ * code unit and a few concatenations.
+ */
+export function skeletonText(text: string): string {
+  const fold = foldTable();
+  const n = text.length;
+  let out = '';
+  let runStart = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const f = fold[c]!;
+    if (f === c) continue;
+    if (runStart < i) out += text.slice(runStart, i);
+    if (f === EMOJI_HIGH) {
+      if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+      else out += String.fromCharCode(c); // lone surrogate: kept as is
+    } else if (f !== SKIP) {
+      out += String.fromCharCode(f);
+    }
+    runStart = i + 1;
+  }
+  return runStart === 0 ? text : runStart < n ? out + text.slice(runStart) : out;
+}
+
+/** Folds `text` into its skeleton, keeping the position map (same text as `skeletonText`). */
 export function buildSkeleton(text: string): Skeleton {
   const fold = foldTable();
   const n = text.length;
@@ -139,15 +160,15 @@ export function buildSkeleton(text: string): Skeleton {
   const units: number[] = [];
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (isEmojiHigh(c) && i + 1 < n) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
+    let f = fold[c]!;
+    if (f === EMOJI_HIGH) {
+      if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
         i++;
         continue;
       }
+      f = c;
     }
-    const f = fold[c]!;
-    if (f === SKIP) continue;
+    if (f === SKIP && c !== SKIP) continue; // (U+0000 maps to itself: kept, as in skeletonText)
     origin[units.length] = i;
     units.push(f);
   }
