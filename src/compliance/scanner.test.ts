@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SHIPPED_RISK_WORDS } from './library/shipped.js';
 import { RISK_CATEGORIES, type RiskWord } from './risk-words.js';
 import { MAX_SCAN_LENGTH, RiskScanner } from './scanner.js';
-import { buildSkeleton, skeletonText } from './skeleton.js';
+import { buildSkeleton, originsOf, skeletonText } from './skeleton.js';
 
 const scanner = new RiskScanner(SHIPPED_RISK_WORDS);
 const words = (text: string): string[] => scanner.scan(text).map((f) => f.word);
@@ -154,6 +154,8 @@ describe('skeleton', () => {
         expect(skeletonText(text)).toBe(sk.text);
         expect(sk.origin.length).toBe(sk.text.length);
         for (let k = 1; k < sk.origin.length; k++) expect(sk.origin[k]!).toBeGreaterThan(sk.origin[k - 1]!);
+        const all = [...sk.origin.keys()];
+        expect(originsOf(text, all)).toEqual([...sk.origin]);
       }),
     );
   });

@@ -23,7 +23,7 @@
  */
 import { KeywordIndex } from '../rules/keyword-index.js';
 import type { Finding, RiskWord } from './risk-words.js';
-import { buildSkeleton, skeletonOf, skeletonText } from './skeleton.js';
+import { originsOf, skeletonOf, skeletonText } from './skeleton.js';
 
 /** Longest text `scan` accepts (code units); longer input is a caller error, not a silent truncation. */
 export const MAX_SCAN_LENGTH = 100_000;
@@ -129,12 +129,16 @@ export class RiskScanner {
       );
       kept.sort((a, b) => a.start - b.start || b.end - a.end || a.entry - b.entry);
     }
-    // Only texts with a finding pay for the position map (same skeleton, rebuilt with offsets).
-    const origin = buildSkeleton(text).origin;
+    // Only texts with a finding pay for mapping back (first and last skeleton position of each).
+    const positions: number[] = [];
+    for (const h of kept) positions.push(h.start, h.end - 1);
+    const sorted = [...new Set(positions)].sort((a, b) => a - b);
+    const offsets = originsOf(text, sorted);
+    const originOf = (k: number): number => offsets[sorted.indexOf(k)]!;
     return kept.map((h) => {
       const e = this.entries[h.entry]!;
-      const start = origin[h.start]!;
-      const last = origin[h.end - 1]!;
+      const start = originOf(h.start);
+      const last = originOf(h.end - 1);
       const c = text.charCodeAt(last);
       const end = last + (c >= 0xd800 && c <= 0xdbff && last + 1 < text.length ? 2 : 1);
       return {

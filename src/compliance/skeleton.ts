@@ -176,3 +176,27 @@ export function buildSkeleton(text: string): Skeleton {
   for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode.apply(null, units.slice(i, i + 8192));
   return { text: s, origin: origin.subarray(0, units.length) };
 }
+
+/**
+ * Original offsets of the given skeleton positions (ascending), in one walk over `text`: what a
+ * finding needs, without building the whole map. Same folding as `skeletonText`.
+ */
+export function originsOf(text: string, positions: readonly number[]): number[] {
+  const fold = foldTable();
+  const n = text.length;
+  const out: number[] = new Array<number>(positions.length);
+  let want = 0;
+  let k = 0;
+  for (let i = 0; i < n && want < positions.length; i++) {
+    const c = text.charCodeAt(i);
+    const f = fold[c]!;
+    if (f === EMOJI_HIGH && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
+      i++;
+      continue;
+    }
+    if (f === SKIP && c !== SKIP) continue;
+    while (want < positions.length && positions[want] === k) out[want++] = i;
+    k++;
+  }
+  return out;
+}
