@@ -86,6 +86,10 @@ describe('RiskScanner.scan', () => {
     '清洗时最好用温水',
     '最有效的办法是重启一下',
     '面料是100%纯棉的',
+    '本产品不保本，投资有风险',
+    '我们无法保证100%有效，效果因人而异',
+    '这款产品不能根治，只能辅助护理',
+    '我们承诺不做虚假宣传，也不是全网最低价',
     '包裹到达转运中心',
     '退款按原价退回',
     '100%退款到原账户',
@@ -97,6 +101,11 @@ describe('RiskScanner.scan', () => {
     expect(words('第一次来的顾客都说我们是第一品牌')).toEqual(['第一品牌']);
     expect(words('质量最好，最好先试用')).toEqual(['质量最好']);
     expect(words('这款是最好的，您最好先试用')).toEqual(['最好的']);
+  });
+
+  it('a negation only covers the word right after it', () => {
+    expect(words('不是保本，是稳赚')).toEqual(['稳赚']);
+    expect(words('保证100%有效')).toEqual(['100%有效']);
   });
 
   it('reports a word once, as the longest overlapping entry', () => {

@@ -12,6 +12,9 @@
  * 3. Context rules, in this order:
  *    - allow-list: an occurrence of a word inside an occurrence of one of that word's `allow`
  *      phrases is dropped (第一 inside 第一次; 最好 inside 最好先; 原价 inside 原价退);
+ *    - negation: an occurrence right after a negation (不、非、不是、并非、没有、无法、不能、不会、不保证、
+ *      不能保证、无法保证、不承诺、严禁、禁止…) is dropped: "本产品不保本", "我们无法保证100%有效", "不能根治"
+ *      are the compliant way of saying it, not a claim;
  *    - ASCII boundary: a word that starts (ends) with a Latin letter or digit does not match when
  *      the skeleton has a letter or digit right before (after) it: "100%" is not found in "2100%",
  *      "top1" not in "top10";
@@ -27,6 +30,23 @@ import { originsOf, skeletonOf, skeletonText } from './skeleton.js';
 
 /** Longest text `scan` accepts (code units); longer input is a caller error, not a silent truncation. */
 export const MAX_SCAN_LENGTH = 100_000;
+
+/**
+ * Negations that turn a risk word into a disclaimer when they come right before it (skeleton text:
+ * simplified, no spaces or punctuation). Matched as a suffix of the text before the word.
+ */
+const NEGATIONS: readonly string[] = [
+  '不', '非', '无法', '没法', '没有', '并无', '不是', '并非', '绝非', '不会', '不能', '不可',
+  '不保证', '不能保证', '无法保证', '没法保证', '不敢保证', '不承诺', '不做', '严禁', '禁止', '杜绝', '拒绝',
+];
+
+/** True when the skeleton `s` has a negation ending right at `start`. */
+function isNegated(s: string, start: number): boolean {
+  for (const neg of NEGATIONS) {
+    if (start >= neg.length && s.startsWith(neg, start - neg.length)) return true;
+  }
+  return false;
+}
 
 function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
@@ -48,6 +68,8 @@ interface Hit {
   entry: number;
   start: number;
   end: number;
+  /** Preceded by a negation: dropped, but only after nesting (不是全网最低价 must not leave 最低价). */
+  negated: boolean;
 }
 
 export class RiskScanner {
@@ -111,7 +133,8 @@ export class RiskScanner {
       const start = end - p.length;
       if (p.boundaryStart && start > 0 && isAsciiAlnum(s.charCodeAt(start - 1))) return;
       if (p.boundaryEnd && end < s.length && isAsciiAlnum(s.charCodeAt(end))) return;
-      (p.allow ? allowed : hits).push({ entry: p.entry, start, end });
+      if (p.allow) allowed.push({ entry: p.entry, start, end, negated: false });
+      else hits.push({ entry: p.entry, start, end, negated: isNegated(s, start) });
     });
     if (hits.length === 0) return [];
     let kept = hits;
@@ -129,6 +152,8 @@ export class RiskScanner {
       );
       kept.sort((a, b) => a.start - b.start || b.end - a.end || a.entry - b.entry);
     }
+    kept = kept.filter((h) => !h.negated);
+    if (kept.length === 0) return [];
     // Only texts with a finding pay for mapping back (first and last skeleton position of each).
     const positions: number[] = [];
     for (const h of kept) positions.push(h.start, h.end - 1);
