@@ -152,12 +152,19 @@ export class RiskScanner {
       );
       kept.sort((a, b) => a.start - b.start || b.end - a.end || a.entry - b.entry);
     }
-    kept = kept.filter((h) => !h.negated);
-    if (kept.length === 0) return [];
+    if (kept.some((h) => h.negated)) {
+      kept = kept.filter((h) => !h.negated);
+      if (kept.length === 0) return [];
+    }
     // Only texts with a finding pay for mapping back (first and last skeleton position of each).
-    const positions: number[] = [];
-    for (const h of kept) positions.push(h.start, h.end - 1);
-    const sorted = [...new Set(positions)].sort((a, b) => a - b);
+    let sorted: number[];
+    if (kept.length === 1) {
+      sorted = [kept[0]!.start, kept[0]!.end - 1];
+    } else {
+      const positions: number[] = [];
+      for (const h of kept) positions.push(h.start, h.end - 1);
+      sorted = positions.sort((a, b) => a - b);
+    }
     const offsets = originsOf(text, sorted);
     const originOf = (k: number): number => offsets[sorted.indexOf(k)]!;
     return kept.map((h) => {
