@@ -212,6 +212,12 @@ describe('evaluation set (test/fixtures/compliance/eval.jsonl)', () => {
       });
     const hardCaught = hard.filter((h) => scanner.scan(h.text).some((f) => f.category === h.category));
     console.log(`compliance probe set (hard-risky.txt, not asserted): caught ${hardCaught.length}/${hard.length}`);
+    const heldOut = readFileSync(join(here, '../../test/fixtures/compliance/clean-heldout.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+    const heldOutFlagged = heldOut.filter((t) => scanner.scan(t).length > 0);
+    console.log(`compliance held-out clean set (clean-heldout.txt, not asserted): flagged ${heldOutFlagged.length}/${heldOut.length}`);
+    for (const t of heldOutFlagged) console.log(`  held-out flagged ${JSON.stringify(t)} → ${scanner.scan(t).map((x) => x.word).join(',')}`);
     expect(recall).toBeGreaterThanOrEqual(0.99);
     expect(fpRate).toBeLessThanOrEqual(0.01);
   });
