@@ -108,6 +108,12 @@ describe('RiskScanner.scan', () => {
     expect(words('保证100%有效')).toEqual(['100%有效']);
   });
 
+  it('never joins two sentences into one word', () => {
+    expect(words('这款是最。优惠券在首页领取')).toEqual([]);
+    expect(words('这款是最！优惠券在首页领取')).toEqual([]);
+    expect(words('这款是最，优惠')).toEqual(['最优惠']);
+  });
+
   it('reports a word once, as the longest overlapping entry', () => {
     expect(words('全网最低价')).toEqual(['全网最低价']);
   });

@@ -14,10 +14,18 @@
  *   and the library words are folded the same way, so this only merges look-alikes;
  * - 壹 → 一 (the classic way of writing 第壹);
  * - dropped entirely (SKIP): white space, zero-width and other format characters (U+200B…, U+FEFF,
- *   soft hyphen), variation selectors, punctuation and symbols except "%", and emoji (surrogate
+ *   soft hyphen), variation selectors, punctuation and symbols except "%" and sentence ends
+ *   (。！？；), and emoji (surrogate
  *   pairs in U+1F000–1FFFF): so "最 优 惠", "最*优惠", "最\u200b优惠", "最🔥优惠" all read "最优惠".
  */
 import * as OpenCC from 'opencc-js';
+
+/**
+ * Sentence ends stay in the skeleton (no word contains them), so a match never joins the end of
+ * one sentence to the start of the next ("…安全第一。品牌授权…" is not 第一品牌). Writing "最。优惠"
+ * to evade is not something people do; spaces, *, ·, emoji are, and those are dropped.
+ */
+const SENTENCE_END = '。！？!?；;｡';
 
 /** Marker in FOLD: the code unit is dropped from the skeleton. */
 const SKIP = 0;
@@ -95,6 +103,7 @@ function buildFold(): Uint16Array {
   for (let c = 0; c < 65536; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
     if (c === 0x25) continue; // % is part of "100%"
+    if (SENTENCE_END.includes(String.fromCharCode(c))) continue; // kept: a word never spans two sentences
     const f = t[c]!;
     if (f === 0x25) continue;
     // Test the folded character: a Kangxi radical (category So) folds to an ideograph and stays.
