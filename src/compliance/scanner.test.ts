@@ -66,6 +66,8 @@ describe('RiskScanner.scan', () => {
     expect(words('第壹品牌')).toEqual(['第一品牌']);
     expect(words('第⼀品牌')).toEqual(['第一品牌']); // Kangxi radical one
     expect(words('TOP1的销量')).toEqual(['top1']);
+    expect(words('穩賺不賠')).toEqual(['稳赚不赔']);
+    expect(words('轉發有獎')).toEqual(['转发有奖']);
   });
 
   it('keeps ASCII words whole: "100%" is not inside "2100%", "top1" not inside "top10"', () => {

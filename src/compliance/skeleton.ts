@@ -4,7 +4,7 @@
  *
  * One table lookup per UTF-16 code unit (`FOLD`, built once, lazily) does all of this:
  * - full-width → half-width ASCII, upper → lower case (ASCII, Latin-1, Greek, Cyrillic);
- * - 繁体 → 简体, one character at a time, through opencc-js (`tw` → `cn`). Only 1:1 conversions are
+ * - 繁体 → 简体, one character at a time, through opencc-js (`tw` → `cn`, then `hk` → `cn`). Only 1:1 conversions are
  *   used, so offsets stay exact; phrase-level conversions (OpenCC's multi-character rules) are not
  *   needed because the risk words are matched character by character anyway;
  * - Kangxi radicals / CJK compatibility ideographs (⼀ U+2F00, 﨑 …) → the unified ideograph (NFKC,
@@ -63,19 +63,22 @@ function buildFold(): Uint16Array {
     }
   }
   // 繁体 → 简体, per character (1:1 results only).
-  const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
+  // Taiwan standard first; Hong Kong variants (e.g. 峯, 綫) fill what Taiwan left unchanged.
   const ranges: Array<[number, number]> = [
     [0x3400, 0x4dbf],
     [0x4e00, 0x9fff],
   ];
-  for (const [a, b] of ranges) {
-    const chars: string[] = [];
-    for (let c = a; c <= b; c++) chars.push(String.fromCharCode(c));
-    const out = toSimplified(chars.join('\n')).split('\n');
-    if (out.length !== chars.length) continue; // never observed; keep identity rather than misalign
-    for (let i = 0; i < chars.length; i++) {
-      const o = out[i]!;
-      if (o.length === 1 && o !== chars[i]) t[a + i] = o.charCodeAt(0);
+  for (const from of ['tw', 'hk'] as const) {
+    const toSimplified = OpenCC.Converter({ from, to: 'cn' });
+    for (const [a, b] of ranges) {
+      const chars: string[] = [];
+      for (let c = a; c <= b; c++) chars.push(String.fromCharCode(c));
+      const out = toSimplified(chars.join('\n')).split('\n');
+      if (out.length !== chars.length) continue; // never observed; keep identity rather than misalign
+      for (let i = 0; i < chars.length; i++) {
+        const o = out[i]!;
+        if (o.length === 1 && o !== chars[i] && t[a + i] === a + i) t[a + i] = o.charCodeAt(0);
+      }
     }
   }
   // Confusables → Latin / digits. Applied after case folding (keys are lower-case forms too).
