@@ -138,6 +138,12 @@ describe('RiskScanner.scan', () => {
     expect(s.scan('秒 杀 保本').map((f) => f.word)).toEqual(['秒杀']);
   });
 
+  it('works with an empty library and empty text', () => {
+    expect(new RiskScanner([]).scan('最优惠')).toEqual([]);
+    expect(scanner.scan('')).toEqual([]);
+    expect(scanner.scan(' * \u200b ')).toEqual([]);
+  });
+
   it('refuses oversized text with a clear error', () => {
     expect(() => scanner.scan('好'.repeat(MAX_SCAN_LENGTH + 1))).toThrow(/limit is 100000/);
   });
