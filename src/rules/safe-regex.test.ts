@@ -65,9 +65,8 @@ describe('compileUserRegex: what a rule author is told', () => {
 
 describe('SafeRegex.test: a time limit on the path every message takes', () => {
   it("returns 'timeout' instead of hanging (the vm guard on a raw exponential regex)", () => {
-    const t0 = performance.now();
+    // Unguarded this runs for minutes; the test's own timeout would catch a guard that did not work.
     expect(testWithTimeLimit(/(a+)+$/, 'a'.repeat(40) + '!', 20)).toBe('timeout');
-    expect(performance.now() - t0).toBeLessThan(1000);
     // The guard is reusable after a timeout.
     expect(testWithTimeLimit(/退(货|款)/, '退货', 20)).toBe(true);
   });
@@ -79,9 +78,7 @@ describe('SafeRegex.test: a time limit on the path every message takes', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const slow = '退'.repeat(MAX_INPUT_LENGTH);
-    const t0 = performance.now();
     expect(r.regex.test(slow)).toBe('timeout');
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(r.regex.test('我要退一下款')).toBe(true);
   });
 
@@ -115,16 +112,16 @@ describe('SafeRegex.test: a time limit on the path every message takes', () => {
     expect(accept('退(?=货)').directMaxLength).toBe(-1);
   });
 
-  it('the direct path really is cheap at its length bound (adversarial inputs)', () => {
+  // How cheap the direct path is gets measured in bench/keyword-matching (regex overhead), not
+  // asserted here: no timing thresholds in unit tests. This checks it answers (never 'timeout').
+  it('the direct path answers at its length bound (adversarial inputs)', () => {
     for (const pattern of ['\\d+x', '退.*款', '[a-z]+@[a-z]+\\.com', '^[\\w.+-]+@[\\w-]+\\.[\\w.-]+$', '\\s+$']) {
       const re = accept(pattern, '');
       const n = re.directMaxLength;
       expect(n).toBeGreaterThan(0);
       const runs = ['1', 'a', '退', 'a@', ' '].map((c) => c.repeat(Math.ceil(n / c.length)).slice(0, n));
       for (const input of [...runs, ...runs.map((r) => r.slice(0, -1) + '!')]) {
-        const t0 = performance.now();
-        for (let i = 0; i < 10; i++) re.regex.test(input);
-        expect((performance.now() - t0) / 10).toBeLessThan(2);
+        expect(typeof re.regex.test(input)).toBe('boolean');
       }
     }
   });
