@@ -8,5 +8,10 @@ if (!existsSync(fileURLToPath(main))) {
   console.error('WeReply is not built yet: run `npm install` (or `npm run build`) in the WeReply folder first.');
   process.exit(1);
 }
+// `wereply … | head`: a reader that stops early is no error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const { runCli } = await import(main.href);
 process.exitCode = await runCli(process.argv.slice(2));
