@@ -7,8 +7,8 @@
  * Called by the outbox worker for 'handoff' rows, after the conversation's earlier replies.
  */
 import { sql } from 'kysely';
-import type { Load, RoutingContext, RoutingTree, Target } from '../routing/model.js';
-import { routeConversation, type RouteDecision } from '../routing/route.js';
+import type { Load, RoutingConfig, RoutingContext, RoutingTree, Target } from '../routing/model.js';
+import { routeConversation, type RouteDecision, type RouteInput } from '../routing/route.js';
 import { normalizeText } from '../rules/normalize.js';
 import type { Store } from '../store/database.js';
 import { currentRouting, listServicers, roundRobinStates, saveRoundRobinStates } from '../store/routing-repo.js';
@@ -36,29 +36,40 @@ const SERVICER_REFUSED = 95014;
 /** Enough tries for any group; each refusal excludes one more servicer. */
 const MAX_TRIES = 20;
 
-/** The routing decision for a conversation, without reserving or calling WeCom (the sandbox's trace). */
-export async function previewRouting(store: Store, timezone: string, ctx: RoutingContext, route?: Target): Promise<RouteDecision> {
-  const { config } = await currentRouting(store.db, timezone);
-  const complaint = ctx.complaint ?? config.complaintPhrases.some((w) => normalizeText(ctx.text).includes(normalizeText(w)));
-  return routeConversation({
-    tree: route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: 'rule route', when: {}, then: route }] } : config.tree,
+/** The message names a complaint phrase (投诉…): supervisors first. */
+function isComplaint(config: RoutingConfig, text: string): boolean {
+  const t = normalizeText(text);
+  return config.complaintPhrases.some((w) => t.includes(normalizeText(w)));
+}
+
+/** Everything routeConversation needs, read now; a rule's own route replaces the tree. */
+async function routeInput(store: Store, config: RoutingConfig, ctx: RoutingContext, route?: Target, refused: string[] = []): Promise<RouteInput> {
+  const tree: RoutingTree = route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: 'rule route', when: {}, then: route }] } : config.tree;
+  return {
+    tree,
     groups: config.groups,
     servicers: await listServicers(store.db),
     load: await currentLoad(store),
     roundRobin: await roundRobinStates(store.db),
-    ctx: { ...ctx, complaint },
+    ctx,
     ...(config.dutyFallback ? { dutyFallback: config.dutyFallback } : {}),
-  });
+    refused,
+  };
+}
+
+/** The routing decision for a conversation, without reserving or calling WeCom (the sandbox's trace). */
+export async function previewRouting(store: Store, timezone: string, ctx: RoutingContext, route?: Target): Promise<RouteDecision> {
+  const { config } = await currentRouting(store.db, timezone);
+  return routeConversation(await routeInput(store, config, { ...ctx, complaint: ctx.complaint ?? isComplaint(config, ctx.text) }, route));
 }
 
 export async function assignConversation(props: AssignProps, c: Conversation, p: HandoffPayload): Promise<TransferResult & { decision?: RouteDecision }> {
   const { db } = props.store;
   const now = props.now?.() ?? Date.now();
-  const routing = await currentRouting(db, props.timezone);
-  const config = routing.config;
+  const { config } = await currentRouting(db, props.timezone);
   const conv = await db.selectFrom('conversations').selectAll().where('id', '=', c.id).executeTakeFirstOrThrow();
   const text = p.text ?? '';
-  const complaint = config.complaintPhrases.some((w) => normalizeText(text).includes(normalizeText(w)));
+  const complaint = isComplaint(config, text);
   const customer = await customerAttributes(props.store, c.customerId);
   const ctx: RoutingContext = {
     text,
@@ -69,8 +80,6 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
     complaint,
     ...(conv.last_servicer_userid ? { lastServicer: conv.last_servicer_userid } : {}),
   };
-  // A rule may name where the handoff goes; it replaces the tree for this conversation.
-  const tree: RoutingTree = p.handoff.route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: `rule route`, when: {}, then: p.handoff.route as Target }] } : config.tree;
   const message = (extra = '') => ({ type: 'text' as const, text: p.waiting_message + extra });
   const toPoolBehind = async (): Promise<TransferResult> => {
     const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, message: message() });
@@ -95,23 +104,15 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
   // (not: a session being moved off a departed servicer, a complaint for the supervisors, or a
   // rule that names where the conversation goes).
   if (conv.service_state !== 2 && !complaint && p.handoff.reason !== 'reassign' && !p.handoff.route) {
-    const [oldest] = await props.store.write((trx) => waitingInPool(trx, c.accountId, 1));
+    const [oldest] = await waitingInPool(db, c.accountId, 1);
     if (oldest !== undefined && oldest !== c.id) return toPoolBehind();
   }
 
   const refused: string[] = [];
   for (let i = 0; i < MAX_TRIES; i++) {
-    const servicers = await listServicers(db);
-    const decision = routeConversation({
-      tree,
-      groups: config.groups,
-      servicers,
-      load: await currentLoad(props.store),
-      roundRobin: await roundRobinStates(db),
-      ctx,
-      ...(config.dutyFallback ? { dutyFallback: config.dutyFallback } : {}),
-      refused,
-    });
+    // A rule may name where the handoff goes; it replaces the tree for this conversation.
+    const input = await routeInput(props.store, config, ctx, p.handoff.route as Target | undefined, refused);
+    const decision = routeConversation(input);
     if (decision.chosen === null) {
       // Already waiting in the pool: nothing to ask WeCom (2 → 2 is no change); it waits on.
       if (conv.service_state === 2) return { kind: 'sent', decision };
@@ -125,7 +126,7 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
       return { ...result, decision };
     }
     const chosen = decision.chosen;
-    const servicer = servicers.find((s) => s.userid === chosen)!;
+    const servicer = input.servicers.find((s) => s.userid === chosen)!;
     if (!(await reserve(props.store, c.id, chosen, servicer.receptionCap, complaint, now))) {
       // Another assignment took the last slot between deciding and reserving: decide again.
       continue;

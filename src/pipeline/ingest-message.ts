@@ -4,7 +4,7 @@
  * its replies, nor a reply without its message; a message seen twice (callback retry, repeated
  * pull, lost cursor) is recognised by its msgid and changes nothing.
  */
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Decision, HandoffDecision, RuleSet } from '../rules/decide.js';
 import type { ConversationRow, Database } from '../store/schema.js';
 import { replyMsgid, welcomeMsgid } from './outbox-ids.js';
@@ -253,7 +253,7 @@ export async function enqueueReassignments(trx: Transaction<Database>, conversat
 }
 
 /** The conversations waiting in a kf account's pool, in arrival order. */
-export async function waitingInPool(trx: Transaction<Database>, openKfid: string, limit: number): Promise<number[]> {
+export async function waitingInPool(trx: Kysely<Database> | Transaction<Database>, openKfid: string, limit: number): Promise<number[]> {
   const rows = await trx.selectFrom('conversations').select('id').where('open_kfid', '=', openKfid).where('service_state', '=', 2).orderBy('waiting_since').limit(limit).execute();
   return rows.map((r) => Number(r.id));
 }
