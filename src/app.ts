@@ -9,8 +9,13 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
-import { requireAdminToken } from './api/auth.js';
+import { requireToken } from './api/auth.js';
+import { complianceRoutes } from './api/compliance-routes.js';
+import { conversationRoutes } from './api/conversation-routes.js';
+import { operatorRoutes } from './api/operator-routes.js';
 import { installErrorHandler } from './api/http-errors.js';
+import { consoleApiRoutes, consoleRoutes } from './api/console-routes.js';
+import { inboxRoutes } from './api/inbox-routes.js';
 import { materialsRoutes } from './api/materials-routes.js';
 import { routingRoutes } from './api/routing-routes.js';
 import { rulesRoutes } from './api/rules-routes.js';
@@ -31,6 +36,7 @@ import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
 import { MaterialStore } from './materials/material-store.js';
 import { createMetrics } from './metrics.js';
 import { reassignDeparted } from './pipeline/assign-conversation.js';
+import { ComplianceGuard } from './pipeline/compliance-guard.js';
 import { RuleCache } from './pipeline/rule-cache.js';
 import { syncServicers } from './routing/servicer-sync.js';
 import { handoffSettings } from './store/rules-repo.js';
@@ -80,6 +86,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   const metrics = createMetrics(store.db);
   const wakeup = opts.wakeup ?? new LocalWakeup();
   const rules = new RuleCache(store.db, config.timezone);
+  const compliance = new ComplianceGuard(store.db);
   const materials = new MaterialStore(store.db, config.dataDir);
   const jobs = new JobQueue(store, workerId);
   let ready = false;
@@ -114,7 +121,9 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         metrics.latency.observe(latencyMs / 1000);
       },
       onFailed: (row) => metrics.failed.inc({ api: row.api }),
+      onHeld: (row) => metrics.held.inc({ api: row.api }),
     },
+    compliance,
   });
   const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }), leaseMs: 30_000 });
   if (wecom) {
@@ -152,7 +161,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const services: Services = { config, store, rules, materials, metrics, wecom, log, ready: () => ready };
+  const services: Services = { config, store, rules, compliance, materials, metrics, wecom, wakeup, log, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {
@@ -166,7 +175,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     }
   });
   await app.register(async (api) => {
-    requireAdminToken(api, config.adminToken);
+    requireToken(api, config.adminToken, store.db);
     await api.register(multipart);
     await rulesRoutes(api, services);
     await materialsRoutes(api, services);
@@ -174,8 +183,14 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await statusRoutes(api, services);
     await settingsRoutes(api, services);
     await routingRoutes(api, services);
+    await inboxRoutes(api, services);
+    await consoleApiRoutes(api, services);
+    await complianceRoutes(api, services);
+    await conversationRoutes(api, services);
+    await operatorRoutes(api, services);
   });
-  app.get('/', { schema: { hide: true } as object }, async (_req, reply) => reply.redirect('/docs'));
+  // The web console (web/dist) at / and its client routes; the API docs stay at /docs.
+  await app.register(consoleRoutes);
 
   const startWorkers = opts.workers ?? true;
   let started = false;

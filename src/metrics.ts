@@ -15,6 +15,7 @@ export function createMetrics(db: Kysely<Database>) {
   const duplicates = new client.Counter({ name: 'wereply_messages_duplicate_total', help: 'Pulled messages already stored (ignored)', registers: [registry] });
   const replied = new client.Counter({ name: 'wereply_replies_sent_total', help: 'Replies WeCom accepted, by api', labelNames: ['api'], registers: [registry] });
   const failed = new client.Counter({ name: 'wereply_replies_failed_total', help: 'Replies that ended in the failed state', labelNames: ['api'], registers: [registry] });
+  const held = new client.Counter({ name: 'wereply_replies_held_total', help: 'Outbound messages held by the compliance check', labelNames: ['api'], registers: [registry] });
   const apiErrors = new client.Counter({ name: 'wereply_wecom_api_errors_total', help: 'WeCom API errors by api and errcode (network = no answer)', labelNames: ['api', 'errcode'], registers: [registry] });
   const latency = new client.Histogram({
     name: 'wereply_reply_latency_seconds',
@@ -34,5 +35,5 @@ export function createMetrics(db: Kysely<Database>) {
       for (const r of rows) this.set({ status: r.status }, Number(r.n));
     },
   });
-  return { registry, callbacks, received, duplicates, replied, failed, apiErrors, latency };
+  return { registry, callbacks, received, duplicates, replied, failed, held, apiErrors, latency };
 }

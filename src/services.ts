@@ -6,6 +6,8 @@ import type { WeComClient } from './channels/wecom-kf/api-client.js';
 import type { Config } from './config.js';
 import type { MaterialStore } from './materials/material-store.js';
 import type { Metrics } from './metrics.js';
+import type { Wakeup } from './jobs/wakeup.js';
+import type { ComplianceGuard } from './pipeline/compliance-guard.js';
 import type { RuleCache } from './pipeline/rule-cache.js';
 import type { Store } from './store/database.js';
 
@@ -13,10 +15,14 @@ export interface Services {
   config: Config;
   store: Store;
   rules: RuleCache;
+  /** The organisation's risk words and compliance settings, compiled. */
+  compliance: ComplianceGuard;
   materials: MaterialStore;
   metrics: Metrics;
   /** null until WeCom is configured. */
   wecom: WeComClient | null;
+  /** Tells the workers there is new work (outbox rows from the API). */
+  wakeup: Wakeup;
   log: Logger;
   /** True once the server can take callbacks (for /healthz). */
   ready(): boolean;

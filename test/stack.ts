@@ -23,7 +23,8 @@ export interface Stack {
   url: string;
   dataDir: string;
   pgSchema?: string;
-  api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** A call to WeReply's API, with the admin token unless another is given. */
+  api<T = any>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
@@ -74,11 +75,11 @@ export async function startStack(engine: Engine, opts: StackOptions = {}): Promi
     url,
     dataDir,
     ...(pgSchema ? { pgSchema } : {}),
-    async api(method, p, body) {
+    async api(method, p, body, token = ADMIN_TOKEN) {
       const isForm = body instanceof FormData;
       const res = await fetch(url + p, {
         method,
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body !== undefined && !isForm ? { 'content-type': 'application/json' } : {}) },
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined && !isForm ? { 'content-type': 'application/json' } : {}) },
         ...(body !== undefined ? { body: isForm ? body : JSON.stringify(body) } : {}),
       });
       const text = await res.text();

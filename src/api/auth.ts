@@ -1,17 +1,119 @@
 /**
- * The admin API takes `Authorization: Bearer <WEREPLY_ADMIN_TOKEN>`.
+ * Who is calling: `Authorization: Bearer <token>`, either WEREPLY_ADMIN_TOKEN (role admin) or an
+ * operator's own token (created by an admin with POST /api/operators). Each role carries
+ * permissions; what a request may change is decided in one place (`permissionFor`) so a new route
+ * cannot silently be writable by everyone: unknown writes need the admin role.
  */
 import crypto from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { ApiError } from './http-errors.js';
 
-export function requireAdminToken(app: FastifyInstance, adminToken: string): void {
+export const PERMISSIONS = [
+  'rules:write',
+  'materials:write',
+  'routing:write',
+  'settings:write',
+  'compliance:write',
+  /** Save or send a text with `block` findings, with a written reason (recorded in the audit log). */
+  'compliance:override',
+  'conversations:reply',
+  /** See customers' phone numbers, ID and bank card numbers, e-mail and addresses unmasked. */
+  'pii:view',
+  'operators:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ['admin', 'supervisor', 'agent', 'analyst'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  admin: PERMISSIONS,
+  /** 主管: runs the rules and the team, may override and see PII; does not manage accounts or WeCom settings. */
+  supervisor: ['rules:write', 'materials:write', 'routing:write', 'compliance:write', 'compliance:override', 'conversations:reply', 'pii:view'],
+  /** 客服: answers customers; sees PII masked. */
+  agent: ['conversations:reply'],
+  /** 运营分析: reads everything, changes nothing, sees PII masked. */
+  analyst: [],
+};
+
+export interface Principal {
+  /** Shown in audit records ("admin" for the admin token). */
+  name: string;
+  role: Role;
+  permissions: ReadonlySet<Permission>;
+  operatorId: number | null;
+  servicerUserid: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export function sha256(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+export function principalFor(role: Role, name: string, operatorId: number | null = null, servicerUserid: string | null = null): Principal {
+  return { name, role, permissions: new Set(ROLE_PERMISSIONS[role]), operatorId, servicerUserid };
+}
+
+/** Authenticates every request of the plugin it is installed in and checks the permission the route needs. */
+export function requireToken(app: FastifyInstance, adminToken: string, db: Kysely<Database>): void {
   const expected = crypto.createHash('sha256').update(adminToken).digest();
+  const admin = principalFor('admin', 'admin');
+  app.decorateRequest('principal', undefined as unknown as Principal);
   app.addHook('onRequest', async (req, reply) => {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(header);
-    const given = m ? crypto.createHash('sha256').update(m[1]!.trim()).digest() : undefined;
-    if (!given || !crypto.timingSafeEqual(given, expected)) {
-      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong admin token: send Authorization: Bearer <WEREPLY_ADMIN_TOKEN>' });
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const token = m?.[1]?.trim();
+    if (!token) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing token: send Authorization: Bearer <WEREPLY_ADMIN_TOKEN or your operator token>' });
+    const given = crypto.createHash('sha256').update(token).digest();
+    if (crypto.timingSafeEqual(given, expected)) {
+      req.principal = admin;
+    } else {
+      const op = await db.selectFrom('operators').selectAll().where('token_sha256', '=', given.toString('hex')).executeTakeFirst();
+      if (!op || op.disabled) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'wrong or disabled token' });
+      req.principal = principalFor(op.role as Role, op.name, Number(op.id), op.servicer_userid);
+    }
+    const needed = permissionFor(req.method, req.url.split('?')[0]!);
+    if (needed && !can(req.principal, needed)) {
+      return reply.code(403).send({ error: `your role (${req.principal.role}) may not do this: it needs the permission "${needed}"`, permission: needed });
     }
   });
+}
+
+function can(p: Principal, needed: Permission | 'admin'): boolean {
+  return needed === 'admin' ? p.role === 'admin' : p.permissions.has(needed);
+}
+
+/** The permission a request needs; null for reads and read-only POSTs (scan, simulate). */
+export function permissionFor(method: string, path: string): Permission | 'admin' | null {
+  if (path.startsWith('/api/operators')) return 'operators:manage';
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
+  if (path === '/api/compliance/scan' || path === '/api/simulate') return null;
+  if (/^\/api\/outbox\/\d+\/release$/.test(path)) return 'compliance:override';
+  const prefixes: [string, Permission][] = [
+    ['/api/rules', 'rules:write'],
+    ['/api/settings/handoff', 'rules:write'],
+    ['/api/customers/', 'rules:write'],
+    ['/api/materials', 'materials:write'],
+    ['/api/servicers', 'routing:write'],
+    ['/api/routing', 'routing:write'],
+    ['/api/shifts', 'routing:write'],
+    ['/api/compliance/words', 'compliance:write'],
+    ['/api/compliance/settings', 'settings:write'],
+    ['/api/conversations/', 'conversations:reply'],
+  ];
+  for (const [prefix, perm] of prefixes) if (path.startsWith(prefix)) return perm;
+  return 'admin';
+}
+
+/** For handlers that decide on their own (e.g. an override inside an otherwise allowed request). */
+export function requirePermission(req: FastifyRequest, perm: Permission): void {
+  if (!req.principal.permissions.has(perm)) {
+    throw new ApiError(403, `your role (${req.principal.role}) may not do this: it needs the permission "${perm}"`, undefined, { permission: perm });
+  }
 }

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkMaterial, MAX_BYTES, MaterialRejected, type MaterialKind } from '../materials/media-rules.js';
 import type { Services } from '../services.js';
+import { complianceGate, findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
 
 const materialSchema = {
@@ -18,6 +19,7 @@ const materialSchema = {
     sha256: { type: 'string' },
     media_id_expires_at: { type: ['integer', 'null'], description: 'when the current WeCom media_id expires (renewed automatically before)' },
     created_at: { type: 'integer' },
+    compliance_warnings: { type: 'array', items: findingSchema, description: 'risk words in the file name, which the customer sees on file messages' },
   },
 } as const;
 
@@ -29,7 +31,8 @@ export async function materialsRoutes(app: FastifyInstance, s: Services): Promis
     {
       schema: {
         tags: ['materials'],
-        summary: 'Upload a material (multipart/form-data, field "file"; optional field "kind" = image|video|voice|file)',
+        summary:
+          'Upload a material (multipart/form-data, field "file"; optional field "kind" = image|video|voice|file; optional "compliance_override_reason" to keep a file name with block-level risk words)',
         consumes: ['multipart/form-data'],
         response: { 201: materialSchema },
       },
@@ -37,6 +40,7 @@ export async function materialsRoutes(app: FastifyInstance, s: Services): Promis
     async (req, reply) => {
       if (!req.isMultipart()) throw new ApiError(415, 'send the file as multipart/form-data in a field named "file"');
       let kind: MaterialKind | undefined;
+      let overrideReason: string | undefined;
       let file: { filename: string; bytes: Buffer } | undefined;
       for await (const part of req.parts({ limits: { fileSize: MAX_BYTES.file + 1, files: 1 } })) {
         if (part.type === 'file') {
@@ -47,13 +51,19 @@ export async function materialsRoutes(app: FastifyInstance, s: Services): Promis
           const v = String(part.value);
           if (!KINDS.has(v)) throw new ApiError(400, `kind must be one of image, video, voice, file; got "${v}"`, [{ field: 'kind', message: 'unknown kind' }]);
           kind = v as MaterialKind;
+        } else if (part.fieldname === 'compliance_override_reason') {
+          overrideReason = String(part.value).trim();
+          if (overrideReason.length < 4) throw new ApiError(400, 'compliance_override_reason must say (in at least 4 characters) why the file name is allowed', [{ field: 'compliance_override_reason', message: 'too short' }]);
         }
       }
       if (!file) throw new ApiError(400, 'no file in the upload: use a form field named "file"', [{ field: 'file', message: 'is required' }]);
       try {
         const check = await checkMaterial(file.bytes, file.filename, kind);
+        // File messages show the customer the file name ("最有效减肥方案.pdf").
+        const gate = await complianceGate(s, req, 'material', null, [{ field: 'file.filename', text: file.filename }], overrideReason ? { reason: overrideReason } : undefined);
         const material = await s.materials.save(file.bytes, file.filename, check);
-        return reply.code(201).send(material);
+        await gate.saved(material.id);
+        return reply.code(201).send({ ...material, compliance_warnings: gate.warnings });
       } catch (err) {
         if (err instanceof MaterialRejected) throw new ApiError(err.status, err.message, [{ field: 'file', message: err.message }]);
         throw err;

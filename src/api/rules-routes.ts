@@ -1,23 +1,38 @@
 /**
  * /api/rules — keyword rules, the any-message reply and the welcome message.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { broadKeywordWarnings } from '../rules/broad-keywords.js';
 import type { ReplyItem } from '../rules/rule.js';
 import { broadKeywordWarningSchema, ruleCreateSchema, ruleSchema, ruleUpdateSchema } from '../rules/rule-schema.js';
 import { resolveRuleFields, type RuleFields, type RuleInput, validateRule } from '../rules/validate-rule.js';
 import { deleteRule, getRule, insertRule, listRules, updateRule } from '../store/rules-repo.js';
 import type { Services } from '../services.js';
+import { outboundTexts } from '../compliance/outbound-check.js';
+import { type ComplianceOverride, complianceGate, complianceOverrideSchema, findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
 const ruleWithWarnings = {
   ...ruleSchema,
-  properties: { ...ruleSchema.properties, warnings: { type: 'array', items: broadKeywordWarningSchema } },
+  properties: {
+    ...ruleSchema.properties,
+    warnings: { type: 'array', items: broadKeywordWarningSchema },
+    compliance_warnings: { type: 'array', items: findingSchema, description: 'warn-level risk words in the replies (and block-level ones an admin approved)' },
+  },
 } as const;
+const withOverride = <T extends { properties: object }>(schema: T) => ({ ...schema, properties: { ...schema.properties, compliance_override: complianceOverrideSchema } });
+const ruleCreateBody = withOverride(ruleCreateSchema);
+const ruleUpdateBody = withOverride(ruleUpdateSchema);
+type RuleBody = RuleInput & { compliance_override?: ComplianceOverride };
 const errorSchema = {
   type: 'object',
-  properties: { error: { type: 'string' }, details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } } },
+  properties: {
+    error: { type: 'string' },
+    details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    findings: { type: 'array', items: findingSchema, description: '422: the block-level risk words that refused the save' },
+    needs_approval: { type: 'array', items: { type: 'string' } },
+  },
 } as const;
 
 const THIRTY_DAYS_MS = 30 * 86400_000;
@@ -55,47 +70,53 @@ export async function rulesRoutes(app: FastifyInstance, s: Services): Promise<vo
     return rule;
   });
 
-  app.post<{ Body: RuleInput }>(
+  app.post<{ Body: RuleBody }>(
     '/api/rules',
     {
       schema: {
         tags: ['rules'],
         summary: 'Create a rule; the answer lists broad-keyword warnings measured on the last 30 days of customer messages',
-        body: ruleCreateSchema,
-        response: { 201: ruleWithWarnings, 400: errorSchema },
+        body: ruleCreateBody,
+        response: { 201: ruleWithWarnings, 400: errorSchema, 422: errorSchema },
       },
     },
     async (req, reply) => {
-      const fields = resolveRuleFields(req.body);
+      const { compliance_override: override, ...input } = req.body;
+      const fields = resolveRuleFields(input);
       await checked(fields);
+      const gate = await complianceGate(s, req, 'rule', null, outboundTexts(fields.reply), override);
       const rule = await insertRule(s.store.db, fields, Date.now());
+      await gate.saved(rule.id);
       s.rules.invalidate();
       const warnings = broadKeywordWarnings(fields.match, await recentCustomerTexts());
-      return reply.code(201).send({ ...rule, warnings });
+      return reply.code(201).send({ ...rule, warnings, compliance_warnings: gate.warnings });
     },
   );
 
-  const update = async (id: number, body: RuleInput, replace: boolean) => {
+  const update = async (req: FastifyRequest, id: number, body: RuleBody, replace: boolean) => {
     const existing = await getRule(s.store.db, id);
     if (!existing) throw new ApiError(404, `rule ${id} does not exist`);
-    const fields = resolveRuleFields(body, replace ? undefined : existing);
+    const { compliance_override: override, ...input } = body;
+    const fields = resolveRuleFields(input, replace ? undefined : existing);
     await checked(fields);
+    const gate = await complianceGate(s, req, 'rule', id, outboundTexts(fields.reply), override);
     const rule = await updateRule(s.store.db, id, fields, Date.now());
     if (!rule) throw new ApiError(404, `rule ${id} does not exist`);
+    await gate.saved(id);
     s.rules.invalidate();
-    return { ...rule, warnings: broadKeywordWarnings(fields.match, await recentCustomerTexts()) };
+    return { ...rule, warnings: broadKeywordWarnings(fields.match, await recentCustomerTexts()), compliance_warnings: gate.warnings };
   };
 
-  app.patch<{ Params: { id: number }; Body: RuleInput }>(
+  app.patch<{ Params: { id: number }; Body: RuleBody }>(
     '/api/rules/:id',
-    { schema: { tags: ['rules'], summary: 'Change some fields of a rule', params: idParams, body: ruleUpdateSchema, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema } } },
-    async (req) => update(req.params.id, req.body, false),
+    { schema: { tags: ['rules'], summary: 'Change some fields of a rule', params: idParams, body: ruleUpdateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
+    async (req) => update(req, req.params.id, req.body, false),
   );
 
-  app.put<{ Params: { id: number }; Body: RuleInput }>(
+  app.put<{ Params: { id: number }; Body: RuleBody }>(
     '/api/rules/:id',
-    { schema: { tags: ['rules'], summary: 'Replace a rule', params: idParams, body: ruleCreateSchema, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema } } },
-    async (req) => update(req.params.id, req.body, true),
+    { schema: { tags: ['rules'], summary: 'Replace a rule', params: idParams, body: ruleCreateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
+    async (req) => update(req, req.params.id, req.body, true),
   );
 
   app.delete<{ Params: { id: number } }>('/api/rules/:id', { schema: { tags: ['rules'], params: idParams, response: { 404: errorSchema } } }, async (req, reply) => {

@@ -7,20 +7,26 @@ import type { HandoffSettings } from '../rules/rule.js';
 import { handoffSettingsSchema } from '../rules/rule-schema.js';
 import { handoffSettings, saveHandoffSettings } from '../store/rules-repo.js';
 import type { Services } from '../services.js';
+import { type ComplianceOverride, complianceGate, complianceOverrideSchema, findingSchema } from './compliance-gate.js';
 
 export async function settingsRoutes(app: FastifyInstance, s: Services): Promise<void> {
   app.get('/api/settings/handoff', { schema: { tags: ['settings'], summary: '转人工 settings', response: { 200: handoffSettingsSchema } } }, async () =>
     handoffSettings(s.store.db),
   );
 
-  app.put<{ Body: HandoffSettings }>(
+  const body = { ...handoffSettingsSchema, properties: { ...handoffSettingsSchema.properties, compliance_override: complianceOverrideSchema } };
+  const answer = { ...handoffSettingsSchema, properties: { ...handoffSettingsSchema.properties, compliance_warnings: { type: 'array', items: findingSchema } } };
+  app.put<{ Body: HandoffSettings & { compliance_override?: ComplianceOverride } }>(
     '/api/settings/handoff',
-    { schema: { tags: ['settings'], summary: 'Change the 转人工 settings', body: handoffSettingsSchema, response: { 200: handoffSettingsSchema } } },
+    { schema: { tags: ['settings'], summary: 'Change the 转人工 settings (the waiting message passes the compliance check)', body, response: { 200: answer } } },
     async (req) => {
-      const settings: HandoffSettings = { ...req.body, phrases: [...new Set(req.body.phrases.map((p) => p.trim()).filter(Boolean))] };
+      const { compliance_override: override, ...input } = req.body;
+      const settings: HandoffSettings = { ...input, phrases: [...new Set(input.phrases.map((p) => p.trim()).filter(Boolean))] };
+      const gate = await complianceGate(s, req, 'handoff_settings', 'handoff', [{ field: 'waiting_message', text: settings.waiting_message }], override);
       await saveHandoffSettings(s.store.db, settings);
+      await gate.saved('handoff');
       s.rules.invalidate();
-      return settings;
+      return { ...settings, compliance_warnings: gate.warnings };
     },
   );
 }

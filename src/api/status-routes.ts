@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
+import { canViewPii, maskDeep, piiMaskerFor } from './pii-view.js';
 
 const OUTBOX_STATUSES = ['pending', 'sending', 'retry', 'sent', 'failed', 'held'] as const;
 
@@ -35,7 +36,8 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
       if (req.query.status) q = q.where('o.status', '=', req.query.status);
       if (req.query.external_userid) q = q.where('c.external_userid', '=', req.query.external_userid);
       const rows = await q.execute();
-      return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
+      const mask = piiMaskerFor(req);
+      return rows.map((r) => ({ ...r, reason: r.reason === null ? null : mask(r.reason), payload: maskDeep(JSON.parse(r.payload), mask) }));
     },
   );
 
@@ -60,9 +62,56 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
         .limit(req.query.limit ?? 100);
       if (req.query.external_userid) q = q.where('external_userid', '=', req.query.external_userid);
       const rows = await q.execute();
-      return rows.map((r) => ({ ...r, decision: r.decision ? JSON.parse(r.decision) : null }));
+      const mask = piiMaskerFor(req);
+      return rows.map((r) => ({ ...r, text: r.text === null ? null : mask(r.text), decision: r.decision ? maskDeep(JSON.parse(r.decision), mask) : null }));
     },
   );
+
+  app.get<{ Querystring: { external_userid?: string; since?: number; until?: number; limit?: number } }>(
+    '/api/messages/export',
+    {
+      schema: {
+        tags: ['status'],
+        summary: 'Messages as CSV (UTF-8 with BOM, opens in Excel/WPS), oldest first; PII masked unless you have pii:view',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            external_userid: { type: 'string' },
+            since: { type: 'integer', description: 'received at or after (ms)' },
+            until: { type: 'integer', description: 'received before (ms)' },
+            limit: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      let q = s.store.db
+        .selectFrom('messages')
+        .select(['id', 'msgid', 'open_kfid', 'external_userid', 'origin', 'msgtype', 'text', 'send_time', 'received_at'])
+        .orderBy('id')
+        .limit(req.query.limit ?? 10000);
+      if (req.query.external_userid) q = q.where('external_userid', '=', req.query.external_userid);
+      if (req.query.since !== undefined) q = q.where('received_at', '>=', req.query.since);
+      if (req.query.until !== undefined) q = q.where('received_at', '<', req.query.until);
+      const mask = piiMaskerFor(req);
+      const lines = [['id', 'msgid', 'open_kfid', 'external_userid', 'origin', 'msgtype', 'text', 'send_time', 'received_at'].join(',')];
+      for (const r of await q.execute()) {
+        lines.push([r.id, r.msgid, r.open_kfid, r.external_userid, r.origin, r.msgtype, r.text === null ? '' : mask(r.text), new Date(Number(r.send_time)).toISOString(), new Date(Number(r.received_at)).toISOString()].map(csvCell).join(','));
+      }
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="messages${canViewPii(req) ? '' : '-masked'}.csv"`)
+        .send('\uFEFF' + lines.join('\r\n') + '\r\n');
+    },
+  );
+}
+
+/** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet does not run it as a formula. */
+function csvCell(v: unknown): string {
+  let t = String(v ?? '');
+  if (/^[=+\-@]/.test(t)) t = `'${t}`;
+  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }
 
 export async function healthRoutes(app: FastifyInstance, s: Services): Promise<void> {

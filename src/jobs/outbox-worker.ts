@@ -16,6 +16,9 @@ import type { MessageItem } from '../rules/rule.js';
 import { replyMsgid } from '../pipeline/outbox-ids.js';
 import { assignConversation } from '../pipeline/assign-conversation.js';
 import { enqueue, type EventPayload, type HandoffPayload, WELCOME_CODE_TTL_MS } from '../pipeline/ingest-message.js';
+import { outboundTexts } from '../compliance/outbound-check.js';
+import type { ComplianceGuard, Verdict } from '../pipeline/compliance-guard.js';
+import { recordAudit } from '../store/compliance-repo.js';
 import type { Store } from '../store/database.js';
 import type { OutboxRow } from '../store/schema.js';
 import { ClaimLoop } from './claim-loop.js';
@@ -28,6 +31,7 @@ export const KF_QUOTA_WINDOW_MS = 48 * 3600_000;
 export interface OutboxHooks {
   onSent?(row: OutboxRow, latencyMs: number): void;
   onFailed?(row: OutboxRow, reason: string): void;
+  onHeld?(row: OutboxRow, reason: string): void;
 }
 
 export interface OutboxWorkerOptions {
@@ -39,6 +43,8 @@ export interface OutboxWorkerOptions {
   wakeup: Wakeup;
   log: Logger;
   hooks?: OutboxHooks;
+  /** The final compliance check: a message with unapproved block findings (or held PII) is held, not sent. */
+  compliance?: ComplianceGuard;
   /** Sends in flight at once (each to a different conversation). */
   concurrency?: number;
   /** How long a claimed row is ours; must exceed the longest call. */
@@ -163,6 +169,11 @@ export class OutboxWorker {
       }
     }
 
+    if (this.opts.compliance) {
+      const verdict = await this.opts.compliance.outbound(payload.reply);
+      if (verdict.hold) return this.hold(row, verdict);
+    }
+
     const result = await guarded(() =>
       sender.send({
         outboxId: Number(row.id),
@@ -193,6 +204,25 @@ export class OutboxWorker {
       ),
     );
     await this.finish(row, result, true, result.kind === 'sent' ? result.followUp : undefined);
+  }
+
+  /** Held by the compliance check: stays in the outbox with the reason until someone releases it. */
+  private async hold(row: ClaimedRow, verdict: Verdict): Promise<void> {
+    const now = this.now();
+    const reason = verdict.reason ?? '合规拦截';
+    await this.opts.store.write(async (trx) => {
+      const owned = await sql`
+        UPDATE outbox SET status = 'held', reason = ${reason}, locked_by = NULL, locked_until = NULL
+        WHERE id = ${row.id} AND locked_by = ${this.opts.workerId} AND status = 'sending'`.execute(trx);
+      if (Number(owned.numAffectedRows ?? 0) === 0) return;
+      await sql`
+        UPDATE outbox_attempts SET finished_at = ${now}, outcome = 'skipped', error = ${reason}
+        WHERE outbox_id = ${row.id} AND outcome = 'in_flight'`.execute(trx);
+      const text = outboundTexts([(JSON.parse(row.payload) as { reply: MessageItem }).reply]).map((t) => t.text).join('\n');
+      await recordAudit(trx, { action: 'held', subject_type: 'outbox', subject_id: Number(row.id), actor: 'outbox', text, findings: [...verdict.findings, ...verdict.pii], reason }, now);
+    });
+    this.opts.hooks?.onHeld?.(row, reason);
+    this.opts.log.warn({ outbox_id: row.id, msgid: row.msgid, needs_approval: verdict.needsApproval }, 'outbox message held by the compliance check');
   }
 
   private async finish(row: ClaimedRow, result: SendResult, called: boolean, followUp?: TransferResult['followUp']): Promise<void> {

@@ -240,6 +240,67 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('outbox_attempts').addColumn('worker', 'text').execute();
       },
     },
+    '0004_compliance': {
+      // The compliance guard: the organisation's own risk words and edits of shipped ones, texts an
+      // admin approved despite block findings, the audit log, agent messages waiting for 二次确认,
+      // and operator accounts with roles (who may see PII, who may override).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('risk_word_edits')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('patch', 'text', (c) => c.notNull())
+          .addColumn('updated_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('compliance_approvals')
+          .addColumn('id', id, idOpts)
+          .addColumn('text_sha256', 'text', (c) => c.notNull())
+          .addColumn('word_ids', 'text', (c) => c.notNull())
+          .addColumn('approved_by', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('compliance_approvals_text').on('compliance_approvals').columns(['text_sha256']).execute();
+        await db.schema
+          .createTable('compliance_audit')
+          .addColumn('id', id, idOpts)
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('subject_type', 'text', (c) => c.notNull())
+          .addColumn('subject_id', 'text')
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('text', 'text')
+          .addColumn('findings', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('reason', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('compliance_audit_created').on('compliance_audit').columns(['created_at', 'id']).execute();
+        await db.schema
+          .createTable('agent_messages')
+          .addColumn('id', id, idOpts)
+          .addColumn('conversation_id', ms, (c) => c.notNull())
+          .addColumn('author', 'text', (c) => c.notNull())
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('findings', 'text', (c) => c.notNull())
+          .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('outbox_id', ms)
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('operators')
+          .addColumn('id', id, idOpts)
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+          .addColumn('servicer_userid', 'text')
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

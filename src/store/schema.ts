@@ -227,6 +227,73 @@ export interface AssignmentTable {
   created_at: number;
 }
 
+/** An organisation's own risk word, or its edit of a shipped one (the fields it changed), by id. */
+export interface RiskWordEditTable {
+  id: string;
+  /** JSON OrganisationWord without the id. */
+  patch: string;
+  updated_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A text an admin let through despite block findings (override with a written reason). */
+export interface ComplianceApprovalTable {
+  id: Generated<number>;
+  /** sha256 of the exact text approved: another wording needs its own approval. */
+  text_sha256: string;
+  /** JSON string[]: the risk-word ids the approval covers. */
+  word_ids: string;
+  approved_by: string;
+  reason: string;
+  created_at: number;
+}
+
+export interface ComplianceAuditTable {
+  id: Generated<number>;
+  /** blocked | overridden | confirmed | held | released | words_changed | words_imported */
+  action: string;
+  /** rule | material | handoff_settings | agent_message | outbox | risk_words */
+  subject_type: string;
+  subject_id: string | null;
+  actor: string;
+  /** The text concerned, PII masked. */
+  text: string | null;
+  /** JSON Finding[] (with the field each was found in). */
+  findings: string;
+  /** The override's written reason. */
+  reason: string | null;
+  created_at: number;
+}
+
+/** An agent's message waiting for 二次确认 (or already confirmed: then outbox_id is set). */
+export interface AgentMessageTable {
+  id: Generated<number>;
+  conversation_id: number;
+  author: string;
+  text: string;
+  findings: string;
+  token_sha256: string;
+  /** pending | confirmed | cancelled */
+  status: string;
+  outbox_id: number | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** People using the console/API with their own token and a role (admin token = role admin). */
+export interface OperatorTable {
+  id: Generated<number>;
+  name: string;
+  /** admin | supervisor | agent | analyst */
+  role: string;
+  token_sha256: string;
+  /** The 接待人员 this operator is, if any. */
+  servicer_userid: string | null;
+  disabled: number;
+  created_at: number;
+}
+
 export interface Database {
   kf_callbacks: KfCallbackTable;
   jobs: JobTable;
@@ -244,6 +311,11 @@ export interface Database {
   routing_versions: RoutingVersionTable;
   routing_state: RoutingStateTable;
   assignments: AssignmentTable;
+  risk_word_edits: RiskWordEditTable;
+  compliance_approvals: ComplianceApprovalTable;
+  compliance_audit: ComplianceAuditTable;
+  agent_messages: AgentMessageTable;
+  operators: OperatorTable;
 }
 
 export type RuleRow = Selectable<RuleTable>;

@@ -1,0 +1,100 @@
+/**
+ * /api/me and /api/operators — the people using WeReply, each with a token and a role
+ * (admin, supervisor 主管, agent 客服, analyst 运营分析). Tokens are shown once and stored hashed.
+ */
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+import { type Role, ROLE_PERMISSIONS, ROLES, sha256 } from './auth.js';
+import { ApiError } from './http-errors.js';
+
+const operatorSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    role: { type: 'string', enum: [...ROLES] },
+    servicer_userid: { type: ['string', 'null'] },
+    disabled: { type: 'boolean' },
+    created_at: { type: 'integer' },
+  },
+} as const;
+
+export async function operatorRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  app.get(
+    '/api/me',
+    {
+      schema: {
+        tags: ['operators'],
+        summary: 'Who the token belongs to, its role and permissions',
+        response: { 200: { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' }, permissions: { type: 'array', items: { type: 'string' } }, servicer_userid: { type: ['string', 'null'] } } } },
+      },
+    },
+    async (req) => ({ name: req.principal.name, role: req.principal.role, permissions: [...req.principal.permissions], servicer_userid: req.principal.servicerUserid }),
+  );
+
+  app.get('/api/operators', { schema: { tags: ['operators'], summary: 'Operators (admin only)', response: { 200: { type: 'array', items: operatorSchema } } } }, async () => {
+    const rows = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).orderBy('id').execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) }));
+  });
+
+  app.post<{ Body: { name: string; role: Role; servicer_userid?: string } }>(
+    '/api/operators',
+    {
+      schema: {
+        tags: ['operators'],
+        summary: `Create an operator; the answer carries their token (shown once). Roles: ${ROLES.map((r) => `${r} (${ROLE_PERMISSIONS[r].join(', ') || 'read only'})`).join('; ')}`,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'role'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 50, pattern: '\\S' }, role: { type: 'string', enum: [...ROLES] }, servicer_userid: { type: 'string', maxLength: 64 } },
+        },
+        response: { 201: { type: 'object', properties: { ...operatorSchema.properties, token: { type: 'string' } } } },
+      },
+    },
+    async (req, reply) => {
+      const name = req.body.name.trim();
+      if (name === 'admin' || name === 'outbox') throw new ApiError(400, `"${name}" is reserved`, [{ field: 'name', message: 'reserved' }]);
+      const exists = await s.store.db.selectFrom('operators').select('id').where('name', '=', name).executeTakeFirst();
+      if (exists) throw new ApiError(409, `an operator named "${name}" already exists`, [{ field: 'name', message: 'already exists' }]);
+      const token = `wr_${crypto.randomBytes(24).toString('base64url')}`;
+      const now = Date.now();
+      const row = await s.store.db
+        .insertInto('operators')
+        .values({ name, role: req.body.role, token_sha256: sha256(token), servicer_userid: req.body.servicer_userid ?? null, disabled: 0, created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return reply.code(201).send({ id: Number(row.id), name, role: req.body.role, servicer_userid: req.body.servicer_userid ?? null, disabled: false, created_at: now, token });
+    },
+  );
+
+  app.patch<{ Params: { id: number }; Body: { role?: Role; disabled?: boolean; servicer_userid?: string | null } }>(
+    '/api/operators/:id',
+    {
+      schema: {
+        tags: ['operators'],
+        summary: 'Change an operator’s role, or disable their token',
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { role: { type: 'string', enum: [...ROLES] }, disabled: { type: 'boolean' }, servicer_userid: { type: ['string', 'null'], maxLength: 64 } },
+        },
+        response: { 200: operatorSchema },
+      },
+    },
+    async (req) => {
+      const { role, disabled, servicer_userid } = req.body;
+      const res = await s.store.db
+        .updateTable('operators')
+        .set({ ...(role ? { role } : {}), ...(disabled !== undefined ? { disabled: disabled ? 1 : 0 } : {}), ...(servicer_userid !== undefined ? { servicer_userid } : {}) })
+        .where('id', '=', req.params.id)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw new ApiError(404, `operator ${req.params.id} does not exist`);
+      const r = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).where('id', '=', req.params.id).executeTakeFirstOrThrow();
+      return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) };
+    },
+  );
+}

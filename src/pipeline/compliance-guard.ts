@@ -1,0 +1,109 @@
+/**
+ * The compliance stage of the pipeline: the organisation's scanner (shipped library + its edits),
+ * rebuilt when the words change (at once here, within `checkEveryMs` in other instances), and the
+ * verdicts the API and the outbox act on.
+ */
+import crypto from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { organisationLibrary } from '../compliance/library.js';
+import { SHIPPED_RISK_WORDS } from '../compliance/library/shipped.js';
+import { checkTexts, type CheckResult, type ComplianceSettings, describeFindings, type FieldFinding, type OutboundText, outboundTexts, type PiiHit } from '../compliance/outbound-check.js';
+import type { RiskWord } from '../compliance/risk-words.js';
+import { RiskScanner } from '../compliance/scanner.js';
+import type { ReplyItem } from '../rules/rule.js';
+import { approvedWordIds, complianceSettings, riskWordEdits, riskWordsVersion } from '../store/compliance-repo.js';
+import type { Database } from '../store/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface ComplianceState {
+  library: RiskWord[];
+  scanner: RiskScanner;
+  settings: ComplianceSettings;
+}
+
+export const PII_LABEL: Record<string, string> = { mobile: '手机号', id_card: '身份证号', bank_card: '银行卡号', email: '邮箱', address: '详细地址' };
+
+export function textSha256(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** What may not go out as is: unapproved block findings, and PII the organisation holds back. */
+export interface Verdict {
+  hold: boolean;
+  /** Why, in words the operator reads in the outbox / inbox. */
+  reason: string | null;
+  findings: FieldFinding[];
+  pii: PiiHit[];
+  /** Ids (risk-word ids and "pii:<kind>") an override of this text must cover. */
+  needsApproval: string[];
+}
+
+export class ComplianceGuard {
+  private current: ComplianceState | undefined;
+  private version = '';
+  private checkedAt = 0;
+  private loading: Promise<ComplianceState> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly checkEveryMs = 1000,
+  ) {}
+
+  async get(): Promise<ComplianceState> {
+    if (this.current && Date.now() - this.checkedAt < this.checkEveryMs) return this.current;
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  /** Called by the compliance API after a change in this instance. */
+  invalidate(): void {
+    this.checkedAt = 0;
+  }
+
+  async check(texts: readonly OutboundText[]): Promise<CheckResult> {
+    return checkTexts((await this.get()).scanner, texts);
+  }
+
+  /**
+   * The verdict on texts about to be saved or sent. Approvals (admin overrides) are per exact text;
+   * they are looked up only when there is something to approve, so clean texts cost one scan.
+   */
+  async verdict(texts: readonly OutboundText[], db: Db = this.db): Promise<Verdict> {
+    const state = await this.get();
+    const result = checkTexts(state.scanner, texts);
+    const heldPii = result.pii.filter((p) => state.settings.hold_outbound_pii.includes(p.kind));
+    if (result.blocking.length === 0 && heldPii.length === 0) return { hold: false, reason: null, findings: result.findings, pii: result.pii, needsApproval: [] };
+
+    const unapproved: FieldFinding[] = [];
+    const unapprovedPii: PiiHit[] = [];
+    for (const t of texts) {
+      const blocking = result.blocking.filter((f) => f.field === t.field);
+      const pii = heldPii.filter((p) => p.field === t.field);
+      if (!blocking.length && !pii.length) continue;
+      const approved = await approvedWordIds(db, textSha256(t.text));
+      unapproved.push(...blocking.filter((f) => !approved.has(f.id)));
+      unapprovedPii.push(...pii.filter((p) => !approved.has(`pii:${p.kind}`)));
+    }
+    const needsApproval = [...new Set([...unapproved.map((f) => f.id), ...unapprovedPii.map((p) => `pii:${p.kind}`)])];
+    const reasons: string[] = [];
+    if (unapproved.length) reasons.push(`含禁用词 ${describeFindings(unapproved)}`);
+    if (unapprovedPii.length) reasons.push(`含个人信息（${[...new Set(unapprovedPii.map((p) => PII_LABEL[p.kind]))].join('、')}），按合规设置不外发`);
+    return { hold: needsApproval.length > 0, reason: reasons.length ? `合规拦截：${reasons.join('；')}` : null, findings: result.findings, pii: result.pii, needsApproval };
+  }
+
+  /** The outbox's final check of one message item. */
+  async outbound(item: ReplyItem, db: Db = this.db): Promise<Verdict> {
+    return this.verdict(outboundTexts([item]), db);
+  }
+
+  private async load(): Promise<ComplianceState> {
+    const version = await riskWordsVersion(this.db);
+    this.checkedAt = Date.now();
+    if (this.current && version === this.version) return this.current;
+    const library = organisationLibrary(SHIPPED_RISK_WORDS, await riskWordEdits(this.db));
+    this.current = { library, scanner: new RiskScanner(library), settings: await complianceSettings(this.db) };
+    this.version = version;
+    return this.current;
+  }
+}
