@@ -4,6 +4,7 @@
  * messages, PII masked for roles without pii:view, the organisation's own words and the audit log.
  */
 import { Writable } from 'node:stream';
+import iconv from 'iconv-lite';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, eventually, startStack, type Stack } from './stack.js';
@@ -253,5 +254,61 @@ describe.each(ENGINES)('compliance guard on %s', (engine) => {
     const bad = await s.api('PUT', '/api/settings/handoff', { ...handoff, waiting_message: '正在为您转接全国第一的专家' });
     expect(bad.status).toBe(422);
     expect(bad.body.findings[0]).toMatchObject({ field: 'waiting_message' });
+  });
+
+  describe('import and export', () => {
+    const upload = (bytes: Buffer | Uint8Array, name: string, query = '', token?: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), name);
+      return s.api('POST', `/api/compliance/words/import${query}`, form, token);
+    };
+    const count = async () => ((await s.api('GET', '/api/compliance/words')).body as unknown[]).length;
+
+    it('exports the library as XLSX and imports it back unchanged', async () => {
+      const res = await fetch(`${s.url}/api/compliance/words/export?format=xlsx`, { headers: { authorization: 'Bearer test-admin-token' } });
+      expect(res.headers.get('content-disposition')).toMatch(/risk-words-.*\.xlsx/);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const r = await upload(bytes, 'risk-words.xlsx');
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ encoding: 'xlsx', added: 0, updated: 0 });
+      expect(r.body.unchanged).toBe(await count());
+    });
+
+    it('imports a GBK CSV from Excel: adds own words and edits a shipped one by id', async () => {
+      const before = await count();
+      const csv = ['词语,分类,级别,原因,建议改写,id', '神奇功效,医疗功效,禁止,暗示疗效,效果因人而异,', '本店特供价,价格欺诈,warn,须有价格依据,限时优惠｜活动价,', '最优惠,绝对化用语,提示,本公司允许提示级,优惠力度大,abs:最优惠'].join('\r\n');
+      const dry = await upload(iconv.encode(csv, 'gbk'), '词库.csv', '?dry_run=true');
+      expect(dry.body).toMatchObject({ dry_run: true, encoding: 'gbk', added: 2, updated: 1 });
+      expect(await count()).toBe(before);
+      const r = await upload(iconv.encode(csv, 'gbk'), '词库.csv');
+      expect(r.body).toMatchObject({ encoding: 'gbk', added: 2, updated: 1 });
+      expect(await count()).toBe(before + 2);
+      const scan = (await s.api('POST', '/api/compliance/scan', { text: '神奇功效，最优惠' })).body.findings as { word: string; severity: string }[];
+      expect(scan.map((f) => [f.word, f.severity])).toEqual([
+        ['神奇功效', 'block'],
+        ['最优惠', 'warn'],
+      ]);
+      // Only the changed field is kept for the shipped entry.
+      const edited = (await s.api('GET', '/api/compliance/words?origin=shipped_edited')).body as { id: string; reason: string }[];
+      expect(edited.find((w) => w.id === 'abs:最优惠')?.reason).toBe('本公司允许提示级');
+      expect((await s.api('GET', '/api/compliance/audit?action=words_imported')).body[0].text).toBe('词库.csv');
+    });
+
+    it('rejects bad rows naming row and column, and changes nothing', async () => {
+      const before = await count();
+      const csv = ['word,category,severity,reason', '新词甲,虚假承诺,block,理由', '新词甲,虚假承诺,block,重复', '新词乙,虚假承诺,high,理由', ',虚假承诺,warn,理由', '保证提分,虚假承诺,block,已在词库'].join('\n');
+      const r = await upload(Buffer.from(csv), 'words.csv');
+      expect(r.status).toBe(400);
+      const where = (r.body.errors as { row: number; field: string }[]).map((e) => [e.row, e.field]);
+      expect(where).toEqual(expect.arrayContaining([[3, 'word'], [4, 'severity'], [5, 'word'], [6, 'word']]));
+      expect(r.body.error).toContain('nothing imported');
+      expect(await count()).toBe(before);
+      const utf16 = await upload(Buffer.from('\ufeffword,category\n', 'utf16le').subarray(2), 'words.csv');
+      expect(utf16.status).toBe(400);
+      expect(utf16.body.errors[0].message).toMatch(/UTF-8/);
+      const unknownId = await upload(Buffer.from('word,category,severity,reason,id\n甲乙,c,warn,r,abs:没有这个\n'), 'w.csv');
+      expect(unknownId.body.errors[0]).toMatchObject({ row: 2, field: 'id' });
+      expect((await upload(Buffer.from(csv), 'words.csv', '', tokens.agent)).status).toBe(403);
+    });
   });
 });

@@ -15,6 +15,7 @@ import type { Services } from '../services.js';
 import { findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
 import { piiMaskerFor } from './pii-view.js';
+import { parseWordFile, serializeWordFile, WORD_FILE_LIMITS, type WordFileRow } from '../compliance/word-file.js';
 
 const SHIPPED_BY_ID = new Map(SHIPPED_RISK_WORDS.map((w) => [w.id, w]));
 
@@ -47,6 +48,20 @@ const scanAnswer = {
 } as const;
 
 type WordBody = Partial<Omit<RiskWord, 'id'>>;
+
+const WORD_FIELDS = ['word', 'category', 'severity', 'reason', 'suggestions', 'allow', 'enabled'] as const;
+const norm = (w: Partial<RiskWord>, k: (typeof WORD_FIELDS)[number]) => JSON.stringify(k === 'enabled' ? w.enabled !== false : k === 'allow' || k === 'suggestions' ? (w[k] ?? []) : w[k]);
+
+/** The fields of `edited` that differ from the shipped entry. */
+function diff(shipped: RiskWord, edited: RiskWord): Omit<OrganisationWord, 'id'> {
+  const out: Record<string, unknown> = {};
+  for (const k of WORD_FIELDS) if (norm(shipped, k) !== norm(edited, k)) out[k] = edited[k];
+  return out;
+}
+
+function sameWord(a: RiskWord, b: RiskWord): boolean {
+  return WORD_FIELDS.every((k) => norm(a, k) === norm(b, k));
+}
 
 export async function complianceRoutes(app: FastifyInstance, s: Services): Promise<void> {
   app.post<{ Body: { text: string } }>(
@@ -165,6 +180,112 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
     },
   );
 
+  app.get<{ Querystring: { format?: 'csv' | 'xlsx'; encoding?: 'utf-8' | 'gbk'; headers?: 'zh' | 'en'; origin?: 'all' | 'own' | 'edited' } }>(
+    '/api/compliance/words/export',
+    {
+      schema: {
+        tags: ['compliance'],
+        summary: 'The library as a file to edit in Excel/WPS and import again: CSV (UTF-8 with BOM, or GBK) or XLSX; ids keep edits attached to their entries',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            format: { type: 'string', enum: ['csv', 'xlsx'], default: 'xlsx' },
+            encoding: { type: 'string', enum: ['utf-8', 'gbk'], default: 'utf-8', description: 'CSV only' },
+            headers: { type: 'string', enum: ['zh', 'en'], default: 'zh' },
+            origin: { type: 'string', enum: ['all', 'own', 'edited'], default: 'all', description: 'own: only your words; edited: your words and the shipped entries you changed' },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { format = 'xlsx', encoding = 'utf-8', headers = 'zh', origin = 'all' } = req.query;
+      const words = (await libraryView()).filter((w) => origin === 'all' || w.origin === 'own' || (origin === 'edited' && w.origin === 'shipped_edited'));
+      const bytes = await serializeWordFile(
+        words.map(({ origin: _o, ...w }) => w),
+        format,
+        { encoding, headers },
+      );
+      const name = `risk-words-${new Date().toISOString().slice(0, 10)}.${format}`;
+      return reply
+        .header('content-type', format === 'csv' ? `text/csv; charset=${encoding === 'gbk' ? 'gb18030' : 'utf-8'}` : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="${name}"`)
+        .send(Buffer.from(bytes));
+    },
+  );
+
+  app.post<{ Querystring: { dry_run?: boolean } }>(
+    '/api/compliance/words/import',
+    {
+      schema: {
+        tags: ['compliance'],
+        summary:
+          'Import words from CSV (UTF-8 or GBK) or XLSX (multipart field "file"). Rows with an id update that entry (for shipped ones only the changed fields are kept), rows without one add your own words. Any problem: nothing changes and every problem is listed by row and column',
+        consumes: ['multipart/form-data'],
+        querystring: { type: 'object', additionalProperties: false, properties: { dry_run: { type: 'boolean', default: false, description: 'check only, change nothing' } } },
+      },
+    },
+    async (req) => {
+      if (!req.isMultipart()) throw new ApiError(415, 'send the file as multipart/form-data in a field named "file"');
+      let file: { name: string; bytes: Buffer } | undefined;
+      for await (const part of req.parts({ limits: { fileSize: WORD_FILE_LIMITS.maxBytes + 1, files: 1 } })) {
+        if (part.type !== 'file') continue;
+        const bytes = await part.toBuffer();
+        if (part.file.truncated) throw new ApiError(413, `"${part.filename}" is larger than ${WORD_FILE_LIMITS.maxBytes / 1024 / 1024} MB; split the list into several files`, [{ field: 'file', message: 'too large' }]);
+        file = { name: part.filename || 'words.csv', bytes };
+      }
+      if (!file) throw new ApiError(400, 'no file in the upload: use a form field named "file"', [{ field: 'file', message: 'is required' }]);
+
+      const { library } = await s.compliance.get();
+      const parsed = await parseWordFile(file.bytes, file.name, { existing: library });
+      const byId = new Map(library.map((w) => [w.id, w]));
+      const errors = [...parsed.errors];
+      for (const r of parsed.rows) {
+        if (r.id !== undefined && r.id !== '' && !byId.has(r.id)) errors.push({ row: r.row, field: 'id', message: `Row ${r.row}: there is no entry with id "${r.id}"; leave the id empty to add a new word.` });
+      }
+      if (errors.length) {
+        throw new ApiError(400, `nothing imported: ${parsed.errorCount + errors.length - parsed.errors.length} problem(s) in "${file.name}"`, errors.map((e) => ({ field: e.row ? `row ${e.row}.${e.field}` : e.field, message: e.message })), {
+          errors: errors.sort((a, b) => a.row - b.row),
+          encoding: parsed.encoding,
+        });
+      }
+      const edits: OrganisationWord[] = [];
+      /** Shipped entries the file puts back exactly as shipped: their edits are dropped. */
+      const resets: string[] = [];
+      let added = 0;
+      let updated = 0;
+      let unchanged = 0;
+      for (const r of parsed.rows) {
+        const fields = wordFields(r);
+        const current = r.id ? byId.get(r.id) : undefined;
+        if (!current) {
+          edits.push({ suggestions: [], ...fields, id: `own:${crypto.randomUUID()}` });
+          added++;
+          continue;
+        }
+        const shipped = SHIPPED_BY_ID.get(current.id);
+        // A shipped entry keeps only what differs from the shipped version, so a later release still updates the rest.
+        const patch = shipped ? diff(shipped, { ...current, ...fields }) : { ...current, ...fields };
+        if (sameWord(current, { ...current, ...fields })) {
+          unchanged++;
+          continue;
+        }
+        if (shipped && Object.keys(patch).length === 0) resets.push(current.id);
+        else edits.push({ ...patch, id: current.id });
+        updated++;
+      }
+      if (!req.query.dry_run && (edits.length || resets.length)) {
+        await s.store.write(async (trx) => {
+          await saveRiskWordEdits(trx, edits, req.principal.name, Date.now());
+          for (const id of resets) await deleteRiskWordEdit(trx, id);
+          await recordAudit(trx, { action: 'words_imported', subject_type: 'risk_words', subject_id: null, actor: req.principal.name, text: file.name, reason: `${added} added, ${updated} updated (${parsed.encoding})` }, Date.now());
+        });
+        s.compliance.invalidate();
+      }
+      return { dry_run: !!req.query.dry_run, encoding: parsed.encoding, rows: parsed.rows.length, added, updated, unchanged };
+    },
+  );
+
   app.get('/api/compliance/settings', { schema: { tags: ['compliance'], summary: 'Compliance policy: 二次确认 for clean agent messages, PII the outbox holds back', response: { 200: complianceSettingsSchema } } }, async () =>
     complianceSettings(s.store.db),
   );
@@ -209,6 +330,12 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
       return (await q.execute()).map((r) => ({ ...r, id: Number(r.id), created_at: Number(r.created_at), text: r.text === null ? null : mask(r.text), findings: JSON.parse(r.findings) }));
     },
   );
+
+  function wordFields(r: WordFileRow): Partial<RiskWord> {
+    const out: Partial<RiskWord> = {};
+    for (const k of ['word', 'category', 'severity', 'reason', 'suggestions', 'allow', 'enabled'] as const) if (r[k] !== undefined) (out as Record<string, unknown>)[k] = r[k];
+    return out;
+  }
 
   /** Rows about to be saved: the library's rules (validateRiskWords), as field errors. */
   async function checkRows(rows: Partial<RiskWord>[], existing: readonly RiskWord[]): Promise<void> {
