@@ -93,6 +93,13 @@ describe.each(ENGINES)('compliance guard on %s', (engine) => {
     expect((sent[0]!.body.text as { content: string }).content).toContain('全国第一');
   });
 
+  it("shows the outbox check in the sandbox trace: an approved text's findings, not held", async () => {
+    const r = await s.api('POST', '/api/simulate', { text: '你们是冠军吗' });
+    expect(r.status).toBe(200);
+    expect(r.body.replies[0].compliance).toMatchObject({ held: false, reason: null });
+    expect(r.body.replies[0].compliance.findings.map((f: { word: string }) => f.word)).toContain('全国第一');
+  });
+
   it('holds an outbound message whose words became risky after the rule was saved; an admin releases it', async () => {
     const rule = await s.api('POST', '/api/rules', { name: '训练营', match: { any: ['训练营'] }, reply: [{ type: 'text', text: '七日燃脂营正在报名，欢迎咨询' }] });
     expect(rule.status).toBe(201);

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { simulate, SimulateError, type SimulateInput } from '../pipeline/simulate.js';
 import { replyItemSchema } from '../rules/rule-schema.js';
 import type { Services } from '../services.js';
+import { findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
 
 const traceSchema = {
@@ -18,7 +19,21 @@ const traceSchema = {
       type: 'array',
       items: { type: 'object', properties: { rule_id: { type: 'integer' }, name: { type: 'string' }, keyword: { type: ['string', 'null'] }, kind: { type: 'string' } } },
     },
-    replies: { type: 'array', items: { type: 'object', properties: { rule_id: { type: 'integer' }, reply: replyItemSchema } } },
+    replies: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          rule_id: { type: 'integer' },
+          reply: replyItemSchema,
+          compliance: {
+            type: 'object',
+            description: "the outbox's final check of this reply: findings, and whether it would be held",
+            properties: { held: { type: 'boolean' }, reason: { type: ['string', 'null'] }, findings: { type: 'array', items: findingSchema } },
+          },
+        },
+      },
+    },
     routing: {
       type: ['object', 'null'],
       additionalProperties: true,
@@ -70,7 +85,14 @@ export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<
     },
     async (req) => {
       try {
-        return await simulate(s.store, s.config.timezone, s.rules, req.body);
+        const trace = await simulate(s.store, s.config.timezone, s.rules, req.body);
+        // What the outbox's compliance check would do with each reply.
+        const replies = [];
+        for (const r of trace.replies) {
+          const v = await s.compliance.outbound(r.reply);
+          replies.push({ ...r, compliance: { held: v.hold, reason: v.reason, findings: v.findings } });
+        }
+        return { ...trace, replies };
       } catch (err) {
         if (err instanceof SimulateError) throw new ApiError(400, err.message, [{ field: 'at', message: err.message }]);
         throw err;
