@@ -42,6 +42,7 @@ export async function startCommand(config: Config): Promise<number> {
       '    npx wereply send "耳机坏了 转人工" --user wmAfterSales   # 转人工: routed to a servicer',
       '    npx wereply simulate "会员价格多少"     # the sandbox: which rule would answer, and why',
       `    curl -H "Authorization: Bearer ${config.adminToken}" ${local}/api/rules`,
+      `    curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' -d '{"text":"全网最优惠，保证提分！"}' ${local}/api/compliance/scan`,
     );
   } else {
     lines.push(`  WeCom callback URL to configure: https://<your-host>/wecom/kf/callback`);
