@@ -40,8 +40,12 @@ const NEGATIONS: readonly string[] = [
   '不保证', '不能保证', '无法保证', '没法保证', '不敢保证', '不承诺', '不做', '严禁', '禁止', '杜绝', '拒绝',
 ];
 
+/** Last code unit of some negation: a hit whose preceding unit is not one of these is not negated. */
+const NEGATION_ENDS = new Set(NEGATIONS.map((n) => n.charCodeAt(n.length - 1)));
+
 /** True when the skeleton `s` has a negation ending right at `start`. */
 function isNegated(s: string, start: number): boolean {
+  if (start === 0 || !NEGATION_ENDS.has(s.charCodeAt(start - 1))) return false;
   for (const neg of NEGATIONS) {
     if (start >= neg.length && s.startsWith(neg, start - neg.length)) return true;
   }
@@ -64,20 +68,31 @@ interface Pattern {
   boundaryEnd: boolean;
 }
 
-interface Hit {
-  entry: number;
-  start: number;
-  end: number;
-  /** Preceded by a negation: dropped, but only after nesting (不是全网最低价 must not leave 最低价). */
-  negated: boolean;
-}
-
 export class RiskScanner {
   /** Enabled entries, in library order. */
   readonly entries: readonly RiskWord[];
   private readonly index: KeywordIndex;
   private readonly patterns: Pattern[];
   private readonly hasAllow: boolean;
+  /**
+   * Scratch for one `scan` call (scan is synchronous and never re-entered, so one set per scanner):
+   * the skeleton being scanned, and the word hits and allow-phrase hits of the automaton pass as
+   * parallel arrays (entry, skeleton start, skeleton end; `hitNegated`: preceded by a negation,
+   * dropped, but only after nesting, so 不是全网最低价 does not leave 最低价 behind). A text
+   * without hits allocates nothing beyond its skeleton.
+   */
+  private skeleton = '';
+  private hitCount = 0;
+  private hitEntry: number[] = [];
+  private hitStart: number[] = [];
+  private hitEnd: number[] = [];
+  private hitNegated: boolean[] = [];
+  private allowCount = 0;
+  private allowEntry: number[] = [];
+  private allowStart: number[] = [];
+  private allowEnd: number[] = [];
+  /** The automaton callback, bound once rather than a new closure per `scan` call. */
+  private readonly onMatch: (pattern: number, end: number) => void;
 
   /** Builds the matcher. Entries with `enabled: false` or an empty skeleton (e.g. "***") are ignored. */
   constructor(entries: readonly RiskWord[]) {
@@ -115,6 +130,28 @@ export class RiskScanner {
     this.patterns = patterns;
     this.hasAllow = hasAllow;
     this.index = KeywordIndex.build(keys);
+    this.onMatch = (k, end) => this.record(k, end);
+  }
+
+  /** Called by the automaton for every pattern occurrence in `this.skeleton` (boundary rule applied here). */
+  private record(k: number, end: number): void {
+    const s = this.skeleton;
+    const p = this.patterns[k]!;
+    const start = end - p.length;
+    if (p.boundaryStart && start > 0 && isAsciiAlnum(s.charCodeAt(start - 1))) return;
+    if (p.boundaryEnd && end < s.length && isAsciiAlnum(s.charCodeAt(end))) return;
+    if (p.allow) {
+      const i = this.allowCount++;
+      this.allowEntry[i] = p.entry;
+      this.allowStart[i] = start;
+      this.allowEnd[i] = end;
+    } else {
+      const i = this.hitCount++;
+      this.hitEntry[i] = p.entry;
+      this.hitStart[i] = start;
+      this.hitEnd[i] = end;
+      this.hitNegated[i] = isNegated(s, start);
+    }
   }
 
   /** Every risk word in `text`, sorted by start offset (longer first on ties). */
@@ -125,52 +162,60 @@ export class RiskScanner {
       );
     }
     const s = skeletonText(text);
-    const hits: Hit[] = [];
-    const allowed: Hit[] = [];
-    const patterns = this.patterns;
-    this.index.scan(s, (k, end) => {
-      const p = patterns[k]!;
-      const start = end - p.length;
-      if (p.boundaryStart && start > 0 && isAsciiAlnum(s.charCodeAt(start - 1))) return;
-      if (p.boundaryEnd && end < s.length && isAsciiAlnum(s.charCodeAt(end))) return;
-      if (p.allow) allowed.push({ entry: p.entry, start, end, negated: false });
-      else hits.push({ entry: p.entry, start, end, negated: isNegated(s, start) });
-    });
-    if (hits.length === 0) return [];
-    let kept = hits;
-    if (this.hasAllow && allowed.length > 0) {
-      kept = kept.filter(
-        (h) => !allowed.some((a) => a.entry === h.entry && a.start <= h.start && h.end <= a.end),
-      );
+    this.skeleton = s;
+    this.hitCount = 0;
+    this.allowCount = 0;
+    this.index.scan(s, this.onMatch);
+    this.skeleton = '';
+    const hitCount = this.hitCount;
+    if (hitCount === 0) return [];
+    const { hitEntry: entry, hitStart: hs, hitEnd: he, hitNegated } = this;
+    // Hits still standing, as indexes into the hit arrays.
+    let kept: number[] = [];
+    const allowCount = this.allowCount;
+    if (this.hasAllow && allowCount > 0) {
+      const { allowEntry, allowStart, allowEnd } = this;
+      for (let h = 0; h < hitCount; h++) {
+        let allowed = false;
+        for (let a = 0; a < allowCount; a++) {
+          if (allowEntry[a] === entry[h] && allowStart[a]! <= hs[h]! && he[h]! <= allowEnd[a]!) {
+            allowed = true;
+            break;
+          }
+        }
+        if (!allowed) kept.push(h);
+      }
+    } else {
+      for (let h = 0; h < hitCount; h++) kept.push(h);
     }
     if (kept.length > 1) {
-      kept = kept.filter(
-        (h) =>
-          !kept.some(
-            (o) => o !== h && o.start <= h.start && h.end <= o.end && o.end - o.start > h.end - h.start,
-          ),
-      );
-      kept.sort((a, b) => a.start - b.start || b.end - a.end || a.entry - b.entry);
+      const all = kept;
+      kept = all.filter((h) => {
+        const len = he[h]! - hs[h]!;
+        for (const o of all) {
+          if (o !== h && hs[o]! <= hs[h]! && he[h]! <= he[o]! && he[o]! - hs[o]! > len) return false;
+        }
+        return true;
+      });
+      kept.sort((a, b) => hs[a]! - hs[b]! || he[b]! - he[a]! || entry[a]! - entry[b]!);
     }
-    if (kept.some((h) => h.negated)) {
-      kept = kept.filter((h) => !h.negated);
-      if (kept.length === 0) return [];
-    }
+    if (kept.some((h) => hitNegated[h])) kept = kept.filter((h) => !hitNegated[h]);
+    if (kept.length === 0) return [];
     // Only texts with a finding pay for mapping back (first and last skeleton position of each).
     let sorted: number[];
     if (kept.length === 1) {
-      sorted = [kept[0]!.start, kept[0]!.end - 1];
+      sorted = [hs[kept[0]!]!, he[kept[0]!]! - 1];
     } else {
       const positions: number[] = [];
-      for (const h of kept) positions.push(h.start, h.end - 1);
+      for (const h of kept) positions.push(hs[h]!, he[h]! - 1);
       sorted = positions.sort((a, b) => a - b);
     }
     const offsets = originsOf(text, sorted);
     const originOf = (k: number): number => offsets[sorted.indexOf(k)]!;
     return kept.map((h) => {
-      const e = this.entries[h.entry]!;
-      const start = originOf(h.start);
-      const last = originOf(h.end - 1);
+      const e = this.entries[entry[h]!]!;
+      const start = originOf(hs[h]!);
+      const last = originOf(he[h]! - 1);
       const c = text.charCodeAt(last);
       const end = last + (c >= 0xd800 && c <= 0xdbff && last + 1 < text.length ? 2 : 1);
       return {
@@ -182,7 +227,7 @@ export class RiskScanner {
         category: e.category,
         severity: e.severity,
         reason: e.reason,
-        suggestions: [...e.suggestions],
+        suggestions: e.suggestions.slice(),
       };
     });
   }
