@@ -1,6 +1,6 @@
 /**
  * Runs every benchmark in sequence — (a) keyword matching, (b) callback ingest, (c) reply latency,
- * (d) routing decisions —
+ * (d) routing decisions, (e) compliance scan —
  * prints one summary of the ratios against their same-run baselines and the targets, and writes
  * everything to bench/results/latest.json (git-ignored; the README cites the numbers).
  *
@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCallbackIngestBench, type IngestReport } from './callback-ingest.js';
+import { printComplianceTable, runComplianceScanBench, type ComplianceBenchResult } from './compliance-scan.js';
 import { runKeywordMatchingBench, type KeywordBenchResult } from './keyword-matching.js';
 import { fmt, isMain, pct, printTable, repoRoot } from './lib.js';
 import { runReplyLatencyBench, type ReplyLatencyReport } from './reply-latency.js';
@@ -37,6 +38,9 @@ export async function runAll(): Promise<void> {
   console.log('\n== routing: routeConversation vs RuleSet.decide (keyword rules) on the same texts');
   const routing: RoutingBenchResult = await runRoutingBench({ log: (line) => console.log(`   ${line}`) });
   console.log(`   sanity: ${sanityLine(routing)}`);
+  console.log('\n== compliance scan: RiskScanner (full shipped library) vs mint-filter on the same words and messages');
+  const compliance: ComplianceBenchResult = await runComplianceScanBench({ log: (line) => console.log(`   ${line}`) });
+  printComplianceTable(compliance, (line) => console.log(`   ${line}`));
 
   // ---------------------------------------------------------------- summary
   const rows: string[][] = [];
@@ -87,6 +91,19 @@ export async function runAll(): Promise<void> {
     '',
     `chose ${pct(routing.sanity.chosen)}, pool ${pct(routing.sanity.pool)}, fallback ${pct(routing.sanity.fallbackUsed)}`,
   ]);
+  for (const s of compliance.sets) {
+    // The target is about the realistic mix; clean-only and finding-heavy bracket it.
+    const targeted = s.set === 'mixed';
+    rows.push([
+      `(e) compliance scan, ${s.set} (${compliance.words} words)`,
+      'messages/s',
+      `${fmt(s.wereply.messagesPerSec)} vs ${fmt(s.mintFilter.messagesPerSec)}`,
+      'mint-filter',
+      `${s.ratio.toFixed(2)}x`,
+      targeted ? `≥${compliance.target}x` : '',
+      `${targeted ? (s.ratio >= compliance.target ? 'met; ' : 'NOT met; ') : ''}flagged ${fmt(s.wereply.messagesWithFindings)} vs ${fmt(s.mintFilter.messagesWithFindings)} msgs${compliance.warnings.length ? '; WARNINGS' : ''}`,
+    ]);
+  }
   console.log(`\n== summary (${os.cpus().length} cores, Node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s)`);
   printTable(['benchmark', 'measure', 'WeReply (vs baseline)', 'baseline', 'ratio', 'target', 'result'], rows);
 
@@ -98,7 +115,7 @@ export async function runAll(): Promise<void> {
     date: new Date().toISOString(),
     ...measured,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, node: process.version },
-    benchmarks: { keywordMatching: keyword, callbackIngest: ingest, replyLatency: latency, routing },
+    benchmarks: { keywordMatching: keyword, callbackIngest: ingest, replyLatency: latency, routing, complianceScan: compliance },
   };
   fs.writeFileSync(file, JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   console.log(`\nwrote ${path.relative(process.cwd(), file) || file}`);
