@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
+import { formatCsv, guardFormula } from '../compliance/csv.js';
 import { canViewPii, maskDeep, piiMaskerFor } from './pii-view.js';
 
 const OUTBOX_STATUSES = ['pending', 'sending', 'retry', 'sent', 'failed', 'held'] as const;
@@ -95,23 +96,17 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
       if (req.query.since !== undefined) q = q.where('received_at', '>=', req.query.since);
       if (req.query.until !== undefined) q = q.where('received_at', '<', req.query.until);
       const mask = piiMaskerFor(req);
-      const lines = [['id', 'msgid', 'open_kfid', 'external_userid', 'origin', 'msgtype', 'text', 'send_time', 'received_at'].join(',')];
+      const rows: string[][] = [['id', 'msgid', 'open_kfid', 'external_userid', 'origin', 'msgtype', 'text', 'send_time', 'received_at']];
       for (const r of await q.execute()) {
-        lines.push([r.id, r.msgid, r.open_kfid, r.external_userid, r.origin, r.msgtype, r.text === null ? '' : mask(r.text), new Date(Number(r.send_time)).toISOString(), new Date(Number(r.received_at)).toISOString()].map(csvCell).join(','));
+        const text = guardFormula(r.text === null ? '' : mask(r.text));
+        rows.push([String(r.id), r.msgid, r.open_kfid, r.external_userid, String(r.origin), r.msgtype, text, new Date(Number(r.send_time)).toISOString(), new Date(Number(r.received_at)).toISOString()]);
       }
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="messages${canViewPii(req) ? '' : '-masked'}.csv"`)
-        .send('\uFEFF' + lines.join('\r\n') + '\r\n');
+        .send('\uFEFF' + formatCsv(rows));
     },
   );
-}
-
-/** RFC 4180 quoting; a leading = + - @ is defused so a spreadsheet does not run it as a formula. */
-function csvCell(v: unknown): string {
-  let t = String(v ?? '');
-  if (/^[=+\-@]/.test(t)) t = `'${t}`;
-  return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }
 
 export async function healthRoutes(app: FastifyInstance, s: Services): Promise<void> {

@@ -15,7 +15,7 @@ import { analyse } from 'chardet';
 import iconv from 'iconv-lite';
 import { readSheet } from 'read-excel-file/node';
 import writeXlsxFile from 'write-excel-file/node';
-import { formatCsv, parseCsv } from './csv.js';
+import { formatCsv, guardFormula, parseCsv, unguardFormula } from './csv.js';
 import { validateRiskWords } from './library.js';
 import type { RiskSeverity, RiskWord } from './risk-words.js';
 
@@ -93,8 +93,6 @@ const SEVERITIES: Record<string, RiskSeverity> = { block: 'block', warn: 'warn',
 const BOOLEANS: Record<string, boolean> = { true: true, false: false, 是: true, 否: false, '1': true, '0': false };
 /** Separators between several suggestions or allowed phrases in one cell. */
 const LIST_SEPARATOR = /[｜|;；、]/;
-/** Spreadsheet programs run a cell starting with these as a formula (CSV/formula injection). */
-const FORMULA_START = /^'*[=+\-@]/;
 
 const columnList = WORD_FILE_COLUMNS.map((c) => (c.zh === c.en ? c.en : `${c.zh}/${c.en}`)).join(', ');
 const HOW_TO_SAVE =
@@ -175,15 +173,6 @@ function exportValue(w: RiskWord, field: Field, lang: 'zh' | 'en'): string {
   }
 }
 
-/** Prefix ' so Excel shows the text instead of running it; `unguardFormula` undoes exactly this. */
-function guardFormula(v: string): string {
-  return FORMULA_START.test(v) ? `'${v}` : v;
-}
-
-/** Drops one leading ' only before (more quotes and) = + - @, so "'quoted'" stays as written. */
-function unguardFormula(v: string): string {
-  return v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v;
-}
 
 // ---------------------------------------------------------------------------------------------
 // From cells to rows

@@ -13,6 +13,7 @@ import { RiskScanner } from '../compliance/scanner.js';
 import type { ReplyItem } from '../rules/rule.js';
 import { approvedWordIds, complianceSettings, riskWordEdits, riskWordsVersion } from '../store/compliance-repo.js';
 import type { Database } from '../store/schema.js';
+import { VersionedCache } from './versioned-cache.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -40,25 +41,29 @@ export interface Verdict {
 }
 
 export class ComplianceGuard {
-  private current: ComplianceState | undefined;
-  private version = '';
-  private checkedAt = 0;
-  private loading: Promise<ComplianceState> | undefined;
+  private readonly cache: VersionedCache<ComplianceState>;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly checkEveryMs = 1000,
-  ) {}
+    checkEveryMs = 1000,
+  ) {
+    this.cache = new VersionedCache(
+      () => riskWordsVersion(db),
+      async () => {
+        const library = organisationLibrary(SHIPPED_RISK_WORDS, await riskWordEdits(db));
+        return { library, scanner: new RiskScanner(library), settings: await complianceSettings(db) };
+      },
+      checkEveryMs,
+    );
+  }
 
-  async get(): Promise<ComplianceState> {
-    if (this.current && Date.now() - this.checkedAt < this.checkEveryMs) return this.current;
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
-    return this.loading;
+  get(): Promise<ComplianceState> {
+    return this.cache.get();
   }
 
   /** Called by the compliance API after a change in this instance. */
   invalidate(): void {
-    this.checkedAt = 0;
+    this.cache.invalidate();
   }
 
   async check(texts: readonly OutboundText[]): Promise<CheckResult> {
@@ -95,15 +100,5 @@ export class ComplianceGuard {
   /** The outbox's final check of one message item. */
   async outbound(item: ReplyItem, db: Db = this.db): Promise<Verdict> {
     return this.verdict(outboundTexts([item]), db);
-  }
-
-  private async load(): Promise<ComplianceState> {
-    const version = await riskWordsVersion(this.db);
-    this.checkedAt = Date.now();
-    if (this.current && version === this.version) return this.current;
-    const library = organisationLibrary(SHIPPED_RISK_WORDS, await riskWordEdits(this.db));
-    this.current = { library, scanner: new RiskScanner(library), settings: await complianceSettings(this.db) };
-    this.version = version;
-    return this.current;
   }
 }

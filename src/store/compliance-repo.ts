@@ -7,6 +7,7 @@ import { maskPii } from '../compliance/pii.js';
 import type { OrganisationWord } from '../compliance/library.js';
 import { type ComplianceSettings, DEFAULT_COMPLIANCE_SETTINGS } from '../compliance/outbound-check.js';
 import type { Database } from './schema.js';
+import { bumpVersion, readVersion } from './versions.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -36,18 +37,12 @@ export async function deleteRiskWordEdit(db: Db, id: string): Promise<boolean> {
   return deleted;
 }
 
-export async function riskWordsVersion(db: Db): Promise<string> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', 'risk_words_version').executeTakeFirst();
-  return row?.value ?? '0';
+export function riskWordsVersion(db: Db): Promise<string> {
+  return readVersion(db, 'risk_words_version');
 }
 
-async function bumpRiskWordsVersion(db: Db): Promise<void> {
-  const version = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  await db
-    .insertInto('settings')
-    .values({ key: 'risk_words_version', value: version })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: version }))
-    .execute();
+function bumpRiskWordsVersion(db: Db): Promise<void> {
+  return bumpVersion(db, 'risk_words_version');
 }
 
 export async function complianceSettings(db: Db): Promise<ComplianceSettings> {

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_HANDOFF, type HandoffSettings, type Rule } from '../rules/rule.js';
 import type { RuleFields } from '../rules/validate-rule.js';
 import type { Database, RuleRow } from './schema.js';
+import { bumpVersion, readVersion } from './versions.js';
 
 export function ruleFromRow(row: RuleRow): Rule {
   return {
@@ -79,9 +80,8 @@ export async function deleteRule(db: Kysely<Database>, id: number): Promise<bool
 }
 
 /** Every instance reloads its compiled rules when this number changes. */
-export async function rulesVersion(db: Kysely<Database>): Promise<string> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', 'rules_version').executeTakeFirst();
-  return row?.value ?? '0';
+export function rulesVersion(db: Kysely<Database>): Promise<string> {
+  return readVersion(db, 'rules_version');
 }
 
 /** 转人工 settings: phrases, after how many unmatched messages, the waiting message. */
@@ -100,11 +100,6 @@ export async function saveHandoffSettings(db: Kysely<Database>, settings: Handof
   await bumpRulesVersion(db);
 }
 
-async function bumpRulesVersion(db: Kysely<Database>): Promise<void> {
-  const version = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  await db
-    .insertInto('settings')
-    .values({ key: 'rules_version', value: version })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: version }))
-    .execute();
+function bumpRulesVersion(db: Kysely<Database>): Promise<void> {
+  return bumpVersion(db, 'rules_version');
 }
