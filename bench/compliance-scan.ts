@@ -34,8 +34,13 @@ import * as OpenCC from 'opencc-js';
 import { SHIPPED_RISK_WORDS } from '../src/compliance/library/shipped.js';
 import type { RiskWord } from '../src/compliance/risk-words.js';
 import { RiskScanner } from '../src/compliance/scanner.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ComplianceGuard } from '../src/pipeline/compliance-guard.js';
+import { openStore } from '../src/store/database.js';
 import { mulberry32 } from './corpus.js';
-import { fmt, isMain, printTable } from './lib.js';
+import { fmt, isMain, printTable, summarize, type LatencySummary } from './lib.js';
 
 export type ComplianceSetName = 'clean' | 'mixed' | 'heavy';
 
@@ -70,6 +75,11 @@ export interface ComplianceBenchResult {
   scannerBuildMs: number;
   rounds: number;
   sets: ComplianceSetResult[];
+  /**
+   * What the outbox's final check adds to each send: ComplianceGuard.outbound (scan, PII, and the
+   * approvals lookup for block findings) per message of the mixed set, over a real SQLite store, µs.
+   */
+  outboxCheck: LatencySummary & { held: number };
   /** The mixed set's ratio: the number the target is about. */
   headlineRatio: number;
   target: number;
@@ -317,6 +327,29 @@ export async function runComplianceScanBench(opts: { messages?: number; rounds?:
   if (check.cleanFlagged > check.clean * 0.01) {
     warnings.push(`RiskScanner flagged ${check.cleanFlagged}/${check.clean} clean replies (expected ≤1%)`);
   }
+  // The outbox's final check, timed per message as the worker runs it (one message at a time).
+  const mixed = specs.find((x) => x.set === 'mixed')!.corpus.messages.slice(0, 20_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-bench-compliance-'));
+  const store = await openStore({ dataDir: dir, sqliteSync: 'NORMAL' });
+  let outboxCheck: ComplianceBenchResult['outboxCheck'];
+  try {
+    const guard = new ComplianceGuard(store.db);
+    for (let i = 0; i < 2000; i++) await guard.outbound({ type: 'text', text: mixed[i]! });
+    const micros: number[] = [];
+    let held = 0;
+    for (const text of mixed) {
+      const start = performance.now();
+      const v = await guard.outbound({ type: 'text', text });
+      micros.push((performance.now() - start) * 1000);
+      if (v.hold) held++;
+    }
+    outboxCheck = { ...summarize(micros), held };
+    log(`outbox final check (mixed set, ${fmt(mixed.length)} messages one by one): p50 ${outboxCheck.p50.toFixed(0)} µs, p99 ${outboxCheck.p99.toFixed(0)} µs, max ${outboxCheck.max.toFixed(0)} µs; ${fmt(held)} held`);
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
   const heavy = sets.find((s) => s.set === 'heavy')!;
   if (heavy.mintFilter.messagesWithFindings < heavy.messages * 0.3) {
     warnings.push(`mint-filter found words in only ${heavy.mintFilter.messagesWithFindings}/${heavy.messages} heavy-set messages: is it loaded?`);
@@ -327,6 +360,7 @@ export async function runComplianceScanBench(opts: { messages?: number; rounds?:
     scannerBuildMs,
     rounds,
     sets,
+    outboxCheck,
     headlineRatio: sets.find((s) => s.set === 'mixed')!.ratio,
     target: TARGET_RATIO,
     check,

@@ -104,6 +104,19 @@ export async function runAll(): Promise<void> {
       `${targeted ? (s.ratio >= compliance.target ? 'met; ' : 'NOT met; ') : ''}flagged ${fmt(s.wereply.messagesWithFindings)} vs ${fmt(s.mintFilter.messagesWithFindings)} msgs${compliance.warnings.length ? '; WARNINGS' : ''}`,
     ]);
   }
+  {
+    const c = compliance.outboxCheck;
+    const replyP99 = latency.results.find((r) => r.impl === 'wereply-NORMAL')?.latencyMs.p99;
+    rows.push([
+      '(e′) outbox final compliance check per message',
+      'µs',
+      `p50 ${c.p50.toFixed(0)}, p99 ${c.p99.toFixed(0)}`,
+      'reply p99 (c, NORMAL)',
+      typeof replyP99 === 'number' ? `${((c.p99 / 1000 / replyP99) * 100).toFixed(1)} %` : '',
+      '',
+      `${fmt(c.count)} msgs, ${fmt(c.held)} held`,
+    ]);
+  }
   console.log(`\n== summary (${os.cpus().length} cores, Node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s)`);
   printTable(['benchmark', 'measure', 'WeReply (vs baseline)', 'baseline', 'ratio', 'target', 'result'], rows);
 
