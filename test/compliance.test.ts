@@ -257,6 +257,11 @@ describe.each(ENGINES)('compliance guard on %s', (engine) => {
     const r = await s.api('POST', '/api/materials', form);
     expect(r.status).toBe(422);
     expect(r.body.findings[0]).toMatchObject({ field: 'file.filename' });
+    // An image's name is never shown to the customer.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    const image = new FormData();
+    image.append('file', new Blob([png], { type: 'image/png' }), '最优惠海报.png');
+    expect((await s.api('POST', '/api/materials', image)).status).toBe(201);
     const handoff = (await s.api('GET', '/api/settings/handoff')).body;
     const bad = await s.api('PUT', '/api/settings/handoff', { ...handoff, waiting_message: '正在为您转接全国第一的专家' });
     expect(bad.status).toBe(422);

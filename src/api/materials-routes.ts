@@ -19,7 +19,7 @@ const materialSchema = {
     sha256: { type: 'string' },
     media_id_expires_at: { type: ['integer', 'null'], description: 'when the current WeCom media_id expires (renewed automatically before)' },
     created_at: { type: 'integer' },
-    compliance_warnings: { type: 'array', items: findingSchema, description: 'risk words in the file name, which the customer sees on file messages' },
+    compliance_warnings: { type: 'array', items: findingSchema, description: 'risk words in the name of a file (PDF…) material, which the customer sees on file messages' },
   },
 } as const;
 
@@ -59,8 +59,9 @@ export async function materialsRoutes(app: FastifyInstance, s: Services): Promis
       if (!file) throw new ApiError(400, 'no file in the upload: use a form field named "file"', [{ field: 'file', message: 'is required' }]);
       try {
         const check = await checkMaterial(file.bytes, file.filename, kind);
-        // File messages show the customer the file name ("最有效减肥方案.pdf").
-        const gate = await complianceGate(s, req, 'material', null, [{ field: 'file.filename', text: file.filename }], overrideReason ? { reason: overrideReason } : undefined);
+        // File messages show the customer the file name ("最有效减肥方案.pdf"); images, videos and voice do not.
+        const shown = check.kind === 'file' ? [{ field: 'file.filename', text: file.filename }] : [];
+        const gate = await complianceGate(s, req, 'material', null, shown, overrideReason ? { reason: overrideReason } : undefined);
         const material = await s.materials.save(file.bytes, file.filename, check);
         await gate.saved(material.id);
         return reply.code(201).send({ ...material, compliance_warnings: gate.warnings });
