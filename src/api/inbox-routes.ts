@@ -7,24 +7,15 @@
  * detailed addresses) in message texts is masked unless the caller may see it (`pii:view`).
  * Conversations are named by `conversations.id` (an integer), the `:id` the reply API takes.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { maskPii } from '../compliance/pii.js';
 import type { Services } from '../services.js';
 import { ApiError } from './http-errors.js';
+import { canViewPii, maskDeep } from './pii-view.js';
 
 /** WeCom session states (service_state) in the console's words. */
 export const SERVICE_STATES: Record<number, string> = { 0: 'new', 1: 'bot', 2: 'pool', 3: 'servicer', 4: 'ended' };
-
-/**
- * Whether this request may see personal data unmasked: the caller's permissions (set on the request
- * by the auth layer as `req.principal`) include `pii:view`. The admin token has every permission.
- */
-export function mayViewPii(req: FastifyRequest): boolean {
-  const principal = (req as unknown as { principal?: { permissions?: ReadonlySet<string> | string[] } }).principal;
-  if (!principal) return true; // no auth layer with roles: only the admin token can call
-  const perms = principal.permissions;
-  return perms instanceof Set ? perms.has('pii:view') : Array.isArray(perms) && perms.includes('pii:view');
-}
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
 
@@ -125,7 +116,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
       },
     },
     async (req) => {
-      const mask = !mayViewPii(req);
+      const mask = !canViewPii(req);
       let q = db
         .selectFrom('conversations as c')
         .leftJoin('customers as cu', 'cu.external_userid', 'c.external_userid')
@@ -150,7 +141,9 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
         .limit(req.query.limit ?? 100);
       if (req.query.q) {
         const like = `%${req.query.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
-        q = q.where((eb) => eb.or([eb('c.external_userid', 'like', like), eb('cu.name', 'like', like)]));
+        // ESCAPE spelled out: SQLite has no default escape character (PostgreSQL's is the backslash).
+        const contains = (col: string) => sql<boolean>`${sql.ref(col)} LIKE ${like} ESCAPE '\\'`;
+        q = q.where((eb) => eb.or([contains('c.external_userid'), contains('cu.name')]));
       }
       if (req.query.state) {
         const code = Number(Object.entries(SERVICE_STATES).find(([, v]) => v === req.query.state)?.[0]);
@@ -198,7 +191,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
     async (req) => {
       const id = req.params.id;
       await conversationExists(id);
-      const mask = !mayViewPii(req);
+      const mask = !canViewPii(req);
       const limit = req.query.limit ?? 300;
       const hide = (t: string | null | undefined) => (t && mask ? maskPii(t) : (t ?? null));
       const inbound = await db
@@ -243,8 +236,8 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
           const stored = parseJson(o.payload) ?? {};
           // A reply row holds {reply}; a 转人工 row holds {handoff, waiting_message}.
           const handoff = o.api === 'handoff';
-          const payload = handoff ? { type: 'handoff', text: stored.waiting_message ?? null, handoff: stored.handoff ?? null } : (stored.reply ?? stored);
-          if (mask) for (const k of ['text', 'title', 'desc', 'head', 'tail'] as const) if (typeof payload[k] === 'string') payload[k] = maskPii(payload[k]);
+          const raw = handoff ? { type: 'handoff', text: stored.waiting_message ?? null, handoff: stored.handoff ?? null } : (stored.reply ?? stored);
+          const payload = mask ? maskDeep(raw, maskPii) : raw;
           return {
             kind: 'out' as const,
             id: Number(o.id),

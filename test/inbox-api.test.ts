@@ -1,0 +1,70 @@
+/**
+ * The 会话工作台 (inbox) API the console uses: the conversation list, one conversation's history with
+ * the bot's and the agent's replies and their outbox states, PII masked for agents, and the live
+ * change stream (SSE).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, eventually, startStack, type Stack } from './stack.js';
+
+type Item = { kind: 'in' | 'out'; by: string; text: string | null; status: string | null };
+
+describe.each(ENGINES)('inbox API on %s', (engine) => {
+  let s: Stack;
+  let agent: string;
+  beforeAll(async () => {
+    s = await startStack(engine);
+    agent = (await s.api('POST', '/api/operators', { name: 'agent1', role: 'agent' })).body.token;
+    expect((await s.api('POST', '/api/rules', { name: '退货', match: { any: ['退货'] }, reply: [{ type: 'text', text: '退货请在订单页申请' }] })).status).toBe(201);
+  });
+  afterAll(async () => s?.close());
+
+  it('lists conversations and shows a history with bot and agent replies; agents see PII masked', async () => {
+    await s.mock.customerSays({ external_userid: 'wm_inbox', text: '我要退货，电话13812345678' });
+    const conv = await eventually(async () => ((await s.api('GET', '/api/conversations?q=wm_inbox')).body as { id: number; external_userid: string }[])[0]);
+    expect(conv.external_userid).toBe('wm_inbox');
+    const sent = await s.api('POST', `/api/conversations/${conv.id}/messages`, { text: '好的，已为您登记' }, agent);
+    expect(sent.body.status).toBe('queued');
+    const history = async (token?: string) => (await s.api('GET', `/api/conversations/${conv.id}/messages`, undefined, token)).body as { pii_masked: boolean; items: Item[] };
+    await eventually(async () => (await history()).items.filter((i) => i.kind === 'out' && i.status === 'sent').length === 2, 10_000, 'both replies sent');
+    const full = await history();
+    expect(full.pii_masked).toBe(false);
+    expect(full.items.map((i) => [i.kind, i.by, i.text])).toEqual([
+      ['in', 'customer', '我要退货，电话13812345678'],
+      ['out', 'bot', '退货请在订单页申请'],
+      ['out', 'agent', '好的，已为您登记'],
+    ]);
+    const masked = await history(agent);
+    expect(masked.pii_masked).toBe(true);
+    expect(masked.items[0]!.text).toBe('我要退货，电话138****5678');
+    const listed = ((await s.api('GET', '/api/conversations', undefined, agent)).body as { id: number; last_message: { text: string } }[]).find((c) => c.id === conv.id)!;
+    expect(listed.last_message.text).not.toContain('13812345678');
+  });
+
+  it('streams which conversations changed (SSE over fetch, with the Authorization header)', async () => {
+    const ctrl = new AbortController();
+    const res = await fetch(`${s.url}/api/conversations/events`, { headers: { authorization: `Bearer ${agent}` }, signal: ctrl.signal });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let buffer = '';
+    const changed = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return null;
+        buffer += new TextDecoder().decode(value);
+        const m = /event: change\ndata: (.*)\n/.exec(buffer);
+        if (m) return JSON.parse(m[1]!) as { conversation_ids: number[] };
+      }
+    })();
+    await eventually(() => buffer.includes('event: ready'));
+    await s.mock.customerSays({ external_userid: 'wm_live', text: '在吗' });
+    const event = await changed;
+    ctrl.abort();
+    const id = Number((await s.wr.store.db.selectFrom('conversations').select('id').where('external_userid', '=', 'wm_live').executeTakeFirstOrThrow()).id);
+    expect(event!.conversation_ids).toContain(id);
+  });
+
+  it('answers 404 for a conversation that does not exist and 401 without a token', async () => {
+    expect((await s.api('GET', '/api/conversations/999999/messages')).status).toBe(404);
+    expect((await fetch(`${s.url}/api/conversations`)).status).toBe(401);
+  });
+});
