@@ -7,7 +7,7 @@ import { maskPii } from '../compliance/pii.js';
 import type { OrganisationWord } from '../compliance/library.js';
 import { type ComplianceSettings, DEFAULT_COMPLIANCE_SETTINGS } from '../compliance/outbound-check.js';
 import type { Database } from './schema.js';
-import { bumpVersion, readVersion } from './versions.js';
+import { bumpVersion, readSetting, readVersion, writeSetting } from './settings.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -46,17 +46,12 @@ function bumpRiskWordsVersion(db: Db): Promise<void> {
 }
 
 export async function complianceSettings(db: Db): Promise<ComplianceSettings> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', 'compliance').executeTakeFirst();
-  return row ? { ...DEFAULT_COMPLIANCE_SETTINGS, ...(JSON.parse(row.value) as Partial<ComplianceSettings>) } : DEFAULT_COMPLIANCE_SETTINGS;
+  const value = await readSetting(db, 'compliance');
+  return value ? { ...DEFAULT_COMPLIANCE_SETTINGS, ...(JSON.parse(value) as Partial<ComplianceSettings>) } : DEFAULT_COMPLIANCE_SETTINGS;
 }
 
 export async function saveComplianceSettings(db: Db, settings: ComplianceSettings): Promise<void> {
-  const value = JSON.stringify(settings);
-  await db
-    .insertInto('settings')
-    .values({ key: 'compliance', value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  await writeSetting(db, 'compliance', JSON.stringify(settings));
   await bumpRiskWordsVersion(db);
 }
 

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_HANDOFF, type HandoffSettings, type Rule } from '../rules/rule.js';
 import type { RuleFields } from '../rules/validate-rule.js';
 import type { Database, RuleRow } from './schema.js';
-import { bumpVersion, readVersion } from './versions.js';
+import { bumpVersion, readSetting, readVersion, writeSetting } from './settings.js';
 
 export function ruleFromRow(row: RuleRow): Rule {
   return {
@@ -86,17 +86,12 @@ export function rulesVersion(db: Kysely<Database>): Promise<string> {
 
 /** 转人工 settings: phrases, after how many unmatched messages, the waiting message. */
 export async function handoffSettings(db: Kysely<Database>): Promise<HandoffSettings> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', 'handoff').executeTakeFirst();
-  return row ? { ...DEFAULT_HANDOFF, ...(JSON.parse(row.value) as Partial<HandoffSettings>) } : DEFAULT_HANDOFF;
+  const value = await readSetting(db, 'handoff');
+  return value ? { ...DEFAULT_HANDOFF, ...(JSON.parse(value) as Partial<HandoffSettings>) } : DEFAULT_HANDOFF;
 }
 
 export async function saveHandoffSettings(db: Kysely<Database>, settings: HandoffSettings): Promise<void> {
-  const value = JSON.stringify(settings);
-  await db
-    .insertInto('settings')
-    .values({ key: 'handoff', value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  await writeSetting(db, 'handoff', JSON.stringify(settings));
   await bumpRulesVersion(db);
 }
 
