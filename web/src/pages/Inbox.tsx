@@ -9,7 +9,7 @@ import { Alert, App as AntApp, Badge, Button, Card, Empty, Input, List, Modal, S
 import { SendOutlined } from '@ant-design/icons';
 import { ApiError, get, post, subscribe } from '../api';
 import { useAuth } from '../auth';
-import type { Finding } from '../compliance';
+import { scanText, type Finding } from '../compliance';
 import { ReplyView } from '../components/Reply';
 import { FindingList } from '../components/RiskTextArea';
 import { useI18n } from '../i18n';
@@ -81,7 +81,7 @@ export default function InboxPage() {
   const [assignments, setAssignments] = useState<Assignment[]>([]);
   const [live, setLive] = useState(false);
   const [draft, setDraft] = useState('');
-  const [pending, setPending] = useState<{ text: string; answer: SendAnswer } | null>(null);
+  const [pending, setPending] = useState<{ text: string; findings: Finding[]; scanned: boolean; answer?: SendAnswer } | null>(null);
   const [override, setOverride] = useState('');
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
@@ -121,7 +121,10 @@ export default function InboxPage() {
     setSendError(null);
     if (current) void loadConversation(current);
   }, [current]);
-  useEffect(() => historyEnd.current?.scrollIntoView({ block: 'end' }), [items]);
+  useEffect(() => {
+    const chat = historyEnd.current?.parentElement; // scroll the history, not the page
+    if (chat) chat.scrollTop = chat.scrollHeight;
+  }, [items]);
   useEffect(
     () =>
       subscribe(
@@ -139,22 +142,17 @@ export default function InboxPage() {
 
   const conv = list?.find((c) => c.id === current) ?? null;
 
+  /** 二次确认, always: the findings of the text are shown before anything is sent. */
   const startSend = async () => {
     if (!current || !draft.trim()) return;
     setSending(true);
     setSendError(null);
     try {
-      const answer = await post<SendAnswer>(`/api/conversations/${current}/messages`, { text: draft });
-      if (answer.status === 'queued') {
-        message.success(t('inbox.queued'));
-        setDraft('');
-        void loadConversation(current);
-      } else {
-        setOverride('');
-        setPending({ text: draft, answer });
-      }
+      const findings = await scanText(draft);
+      setOverride('');
+      setPending({ text: draft, findings: findings ?? [], scanned: findings !== null });
     } catch (e) {
-      setSendError(e instanceof ApiError && e.status === 404 && /no route/.test(e.message) ? t('inbox.sendUnavailable') : (e as Error).message);
+      setSendError((e as Error).message);
     } finally {
       setSending(false);
     }
@@ -164,21 +162,38 @@ export default function InboxPage() {
     if (!current || !pending) return;
     setSending(true);
     try {
-      const body: any = { confirmation_token: pending.answer.confirmation_token };
-      if (pending.answer.needs_override && override.trim()) body.override_reason = override.trim();
+      let answer = pending.answer;
+      if (!answer) {
+        answer = await post<SendAnswer>(`/api/conversations/${current}/messages`, { text: pending.text });
+        if (answer.status === 'queued') return done();
+        setPending({ ...pending, findings: answer.findings ?? pending.findings, answer });
+        // Block findings need a written reason from someone allowed to override: ask for it first.
+        if (answer.needs_override && override.trim().length < 4) return;
+      }
+      const body: any = { confirmation_token: answer.confirmation_token };
+      if (answer.needs_override && override.trim()) body.override_reason = override.trim();
       await post(`/api/conversations/${current}/messages/confirm`, body);
-      message.success(t('inbox.queued'));
-      setPending(null);
-      setDraft('');
-      void loadConversation(current);
+      done();
     } catch (e) {
-      message.error((e as Error).message);
+      const msg = e instanceof ApiError && e.status === 404 && /no route/.test(e.message) ? t('inbox.sendUnavailable') : (e as Error).message;
+      message.error(msg);
+      if (e instanceof ApiError && e.status !== 422) {
+        setPending(null);
+        setSendError(msg);
+      }
     } finally {
       setSending(false);
     }
   };
 
-  const blocked = !!pending?.answer.needs_override;
+  const done = () => {
+    message.success(t('inbox.queued'));
+    setPending(null);
+    setDraft('');
+    if (current) void loadConversation(current);
+  };
+
+  const blocked = !!pending && (pending.answer ? !!pending.answer.needs_override : pending.findings.some((f) => f.severity === 'block'));
 
   return (
     <div className="inbox">
@@ -316,11 +331,11 @@ export default function InboxPage() {
             {pending?.text}
           </div>
           <Typography.Text strong>{t('inbox.findings')}</Typography.Text>
-          <FindingList findings={pending?.answer.findings ?? []} />
-          {!!pending?.answer.pii?.length && <Alert type="warning" showIcon style={{ marginTop: 8 }} title={t('inbox.pii', { kinds: pending.answer.pii.map((p) => t(`pii.${p.kind}`)).join('、') })} />}
+          {pending?.scanned === false && !pending.answer ? <Typography.Text type="secondary">{t('compliance.unavailable')}</Typography.Text> : <FindingList findings={pending?.findings ?? []} />}
+          {!!pending?.answer?.pii?.length && <Alert type="warning" showIcon style={{ marginTop: 8 }} title={t('inbox.pii', { kinds: pending.answer.pii.map((p) => t(`pii.${p.kind}`)).join('、') })} />}
           {blocked && (
             <>
-              <Alert type="error" showIcon style={{ marginTop: 8 }} title={pending?.answer.hold_reason || t('inbox.blocked')} description={can('compliance:override') ? t('inbox.overrideHelp') : t('inbox.noOverride')} />
+              <Alert type="error" showIcon style={{ marginTop: 8 }} title={pending?.answer?.hold_reason || t('inbox.blocked')} description={can('compliance:override') ? t('inbox.overrideHelp') : t('inbox.noOverride')} />
               {can('compliance:override') && (
                 <div style={{ marginTop: 8 }}>
                   <label htmlFor="override-reason">{t('editor.overrideReason')}</label>

@@ -71,8 +71,9 @@ function toBody(v: any) {
     enabled: v.enabled ?? true,
     status: v.status ?? 'live',
     active_hours: v.ah_enabled ? clean({ ...v.active_hours, ranges: v.active_hours?.ranges ?? [], invert: v.active_hours?.invert || undefined }) : null,
-    cooldown_seconds: v.kind === 'any_message' ? (v.cooldown_seconds ?? null) : null,
   };
+  // The API accepts a cooldown on any-message rules only.
+  if (v.kind === 'any_message') body.cooldown_seconds = v.cooldown_seconds ?? null;
   if (match) body.match = match;
   return body;
 }
@@ -158,7 +159,11 @@ export default function RuleEditorPage() {
       } else if (err instanceof ApiError && err.status === 400 && err.details.length) {
         form.setFields(err.details.map((d) => ({ name: fieldPath(d.field), errors: [d.message] })).filter((f) => f.name.length) as any);
         setError(err.message);
-      } else setError((err as Error).message);
+        window.scrollTo({ top: 0 });
+      } else {
+        setError((err as Error).message);
+        window.scrollTo({ top: 0 });
+      }
     } finally {
       setSaving(false);
     }
@@ -193,6 +198,7 @@ export default function RuleEditorPage() {
             </Space>
           }
         >
+          {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} role="alert" data-testid="save-error" />}
           <Row gutter={16}>
             <Col xs={24} md={12}>
               <Form.Item name="name" label={t('editor.name')} rules={[{ required: true, whitespace: true, message: t('editor.nameRequired') }, { max: 100 }]}>
@@ -374,7 +380,6 @@ export default function RuleEditorPage() {
               </Row>
             </Card>
           )}
-          {error && <Alert type="error" showIcon title={error} style={{ marginTop: 12 }} role="alert" />}
           <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0, fontSize: 12 }}>
             {t('editor.keyboard')}
           </Typography.Paragraph>

@@ -48,7 +48,10 @@ export default function SandboxPage() {
       .then((s) => setAccounts(s.kf_accounts ?? []))
       .catch(() => undefined);
   }, []);
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [turns]);
+  useEffect(() => {
+    const chat = end.current?.parentElement; // scroll the chat, not the page
+    if (chat) chat.scrollTop = chat.scrollHeight;
+  }, [turns]);
 
   const run = async (msg: string, event?: 'enter_session') => {
     if (!msg.trim() && !event) return;

@@ -1,0 +1,230 @@
+/**
+ * End to end: the console in Debian's Chromium (playwright-core) against a WeReply with the mock
+ * WeCom and the demo data, over real HTTP. Screenshots of the main pages go to docs/screenshots/.
+ *
+ * The steps run in order in one browser page, as an operator would use the console.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../src/cli/demo-seed.js';
+import { ADMIN_TOKEN, startStack, type Stack } from '../stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+const STEP = 120_000;
+
+let stack: Stack;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+
+async function shot(name: string): Promise<void> {
+  // Fonts loaded and no loading spinner left (the inbox keeps its event stream open, so never "network idle").
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+describe('web console in Chromium', () => {
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does this)`);
+    if (!fs.existsSync(path.resolve(import.meta.dirname, '../../web/dist/index.html'))) throw new Error('web/dist is missing: run npm run build (npm test runs it first)');
+    fs.mkdirSync(SHOTS, { recursive: true });
+    stack = await startStack('sqlite');
+    await seedDemo(stack.wr.store.db, stack.wr.materials);
+    stack.wr.rules.invalidate();
+    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 720 },
+      locale: 'zh-CN',
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(20_000);
+    if (process.env.E2E_DEBUG) page.on('console', (m) => console.log('[browser]', m.type(), m.text()));
+    if (process.env.E2E_DEBUG) page.on('pageerror', (e) => console.log('[pageerror]', e.stack));
+  }, STEP);
+
+  // A failed step leaves a picture of the page next to the test output's temp folder.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && page) await page.screenshot({ path: path.join(os.tmpdir(), `wereply-e2e-failed-${ctx.task.name.slice(0, 40).replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await stack?.close();
+    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  }, STEP);
+
+  it('is served at / with caching headers; the API docs stay at /docs', async () => {
+    const index = await fetch(`${stack.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeTruthy();
+    const js = await fetch(`${stack.url}${asset}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${stack.url}/inbox/12`)).status).toBe(200); // client route → index.html
+    expect((await fetch(`${stack.url}/docs/json`)).status).toBe(200);
+    expect((await fetch(`${stack.url}/api/rules`)).status).toBe(401);
+  });
+
+  it('logs in with the admin token (kept out of localStorage without 记住我)', async () => {
+    await page.goto(`${stack.url}/`);
+    await page.getByLabel('访问令牌').waitFor();
+    await shot('login');
+    await page.getByLabel('访问令牌').fill('wrong-token');
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByText('令牌不正确').waitFor();
+    await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByRole('menuitem', { name: '自动回复规则' }).waitFor();
+    await page.getByText('退货退款').first().waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('wereply.token'))).toBeNull();
+    expect(await page.evaluate(() => sessionStorage.getItem('wereply.token'))).toBe(ADMIN_TOKEN);
+    await shot('rules');
+  }, STEP);
+
+  it('creates a keyword rule in the editor (keyboard only for the keyword)', async () => {
+    await page.getByRole('button', { name: /新建规则/ }).click();
+    await page.getByLabel('规则名称').fill('保修期查询');
+    const any = page.locator('.ant-form-item').filter({ hasText: '包含任一' }).locator('input');
+    await any.click();
+    await page.keyboard.type('保修期');
+    await page.keyboard.press('Enter');
+    await page.locator('textarea#reply_0_text').fill('本店商品保修期为一年，凭订单号即可申请售后。');
+    await page.getByLabel('优先级').fill('200'); // above the demo's 售后菜单 (保修)
+    await shot('rule-editor');
+    await page.keyboard.press('Control+s');
+    await page.getByText('规则“保修期查询”已保存').waitFor();
+    await page.getByTestId('rule-link').filter({ hasText: '保修期查询' }).waitFor();
+    const rules = (await stack.api('GET', '/api/rules')).body as { name: string; match: { any?: string[] } }[];
+    expect(rules.find((r) => r.name === '保修期查询')?.match.any).toEqual(['保修期']);
+  }, STEP);
+
+  it('highlights a risk word while typing and applies the suggested rewrite', async () => {
+    await page.goto(`${stack.url}/rules/new`);
+    const text = page.locator('textarea#reply_0_text');
+    await text.fill('这款耳机是全网最便宜的，欢迎选购。');
+    const mark = page.locator('mark.risk.block');
+    await mark.waitFor();
+    expect(await mark.textContent()).toBe('最便宜');
+    await page.getByTestId('finding').first().getByText('广告法').waitFor();
+    await shot('risk-word');
+    await page.getByTestId('rewrite').first().click();
+    await expect.poll(() => text.inputValue()).not.toContain('最便宜');
+    expect(await text.inputValue()).toContain('价格实惠');
+    await expect.poll(() => mark.count()).toBe(0);
+  }, STEP);
+
+  it('refuses to save a reply with a block finding and says why', async () => {
+    await page.getByLabel('规则名称').fill('低价宣传');
+    const any = page.locator('.ant-form-item').filter({ hasText: '包含任一' }).locator('input');
+    await any.click();
+    await page.keyboard.type('便宜');
+    await page.keyboard.press('Enter');
+    await page.locator('textarea#reply_0_text').fill('我们是全网最便宜的');
+    await page.locator('mark.risk.block').waitFor();
+    await page.getByTestId('save-rule').click();
+    const refused = page.getByTestId('refused');
+    await refused.waitFor();
+    await refused.getByText('最便宜').first().waitFor();
+    await page.getByRole('button', { name: '返回修改' }).click();
+    const rules = (await stack.api('GET', '/api/rules')).body as { name: string }[];
+    expect(rules.some((r) => r.name === '低价宣传')).toBe(false);
+  }, STEP);
+
+  it('sandbox: a customer message shows the reply and the full trace', async () => {
+    await page.getByRole('menuitem', { name: '测试沙盒' }).click();
+    const input = page.getByTestId('sandbox-input');
+    await input.fill('请问保修期多久');
+    await input.press('Enter');
+    await page.getByTestId('sandbox-reply').getByText('本店商品保修期为一年').waitFor();
+    const trace = page.getByTestId('sandbox-trace').last();
+    await trace.getByText('保修期查询').first().waitFor();
+    await trace.locator('.ant-tag', { hasText: '保修期' }).first().waitFor();
+    await input.fill('双十一有什么活动');
+    await input.press('Enter');
+    await page.getByTestId('sandbox-trace').nth(1).getByText('草稿').first().waitFor(); // the draft rule, skipped with its reason
+    await shot('sandbox');
+  }, STEP);
+
+  it('materials: uploads a PDF with progress and refuses a renamed .exe', async () => {
+    await page.getByRole('menuitem', { name: '素材库' }).click();
+    const input = page.locator('input[type=file]');
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+    await input.setInputFiles({ name: '保修政策.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await page.getByText('已上传“保修政策.pdf”').waitFor();
+    await page.getByTestId('material-name').filter({ hasText: '保修政策.pdf' }).waitFor();
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(62), Buffer.from('PE\0\0'), Buffer.alloc(512, 1)]);
+    await input.setInputFiles({ name: '价目表.pdf', mimeType: 'application/pdf', buffer: exe });
+    const error = page.getByTestId('upload-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('价目表.pdf');
+    const list = (await stack.api('GET', '/api/materials')).body as { filename: string }[];
+    expect(list.filter((m) => m.filename === '价目表.pdf')).toHaveLength(1); // only the demo's real PDF
+    await shot('materials');
+  }, STEP);
+
+  it('routing: servicers, groups and the routing tree', async () => {
+    await page.getByRole('menuitem', { name: '分配规则' }).click();
+    await page.getByText(/分配树（版本 \d+）/).waitFor();
+    await shot('routing');
+  }, STEP);
+
+  it('inbox: a new conversation appears live; the agent reply goes through 二次确认 to WeCom', async () => {
+    await page.getByRole('menuitem', { name: '会话工作台' }).click();
+    await page.getByText('实时').waitFor(); // the event stream is connected
+    await stack.mock.customerSays({ external_userid: 'wmE2ECustomer', text: '耳机左边没有声音了' });
+    const item = page.getByTestId('conversation').filter({ hasText: 'wmE2ECustomer' });
+    await item.waitFor(); // arrived without a reload
+    await item.click();
+    await page.getByTestId('history').getByText('耳机左边没有声音了').waitFor();
+    const reply = '您好，请把订单号发给我，我帮您登记维修。';
+    await page.getByLabel('人工回复').fill(reply);
+    await page.getByTestId('agent-send').click();
+    const dialog = page.getByTestId('confirm-dialog');
+    await dialog.waitFor();
+    await dialog.getByText('合规检查结果').waitFor();
+    await shot('inbox-confirm');
+    await page.getByRole('button', { name: '确认发送' }).click();
+    const sent = await stack.mock.waitForSent(1, 15_000, (r) => r.touser === 'wmE2ECustomer' && (r.body as { text?: { content?: string } }).text?.content === reply);
+    expect(sent[0]!.errcode).toBe(0);
+    await page.getByTestId('history').getByText(reply).waitFor();
+    await page.getByTestId('out-status').filter({ hasText: '已发送' }).last().waitFor();
+    await shot('inbox');
+  }, STEP);
+
+  it('settings: test connection, callback URL, outbox states', async () => {
+    await page.getByRole('menuitem', { name: '设置' }).click();
+    await page.getByTestId('callback-url').getByText('/wecom/kf/callback').waitFor();
+    await page.getByRole('button', { name: /测试连接/ }).click();
+    await page.getByTestId('test-result').getByText('连接成功').waitFor();
+    await shot('settings');
+  }, STEP);
+
+  it('switches to English and stays usable at 390×844', async () => {
+    await page.getByText('EN', { exact: true }).click();
+    await page.getByText('Test connection').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${stack.url}/inbox`);
+    await page.getByRole('button', { name: 'Open menu' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot('mobile-inbox');
+    await page.getByRole('button', { name: 'Open menu' }).click();
+    await page.getByRole('menuitem', { name: 'Rules' }).click();
+    await page.getByText('Most-hit rules').waitFor();
+    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow2).toBeLessThanOrEqual(0);
+    await shot('mobile-rules');
+    await page.getByText('中文', { exact: true }).click();
+  }, STEP);
+});
