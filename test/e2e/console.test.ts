@@ -25,6 +25,7 @@ async function shot(name: string): Promise<void> {
   // Fonts loaded and no loading spinner left (the inbox keeps its event stream open, so never "network idle").
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
   await page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+  await page.locator('.ant-message-notice').first().waitFor({ state: 'detached', timeout: 6_000 }).catch(() => undefined);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
@@ -33,6 +34,7 @@ describe('web console in Chromium', () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does this)`);
     if (!fs.existsSync(path.resolve(import.meta.dirname, '../../web/dist/index.html'))) throw new Error('web/dist is missing: run npm run build (npm test runs it first)');
     fs.mkdirSync(SHOTS, { recursive: true });
+    const t0 = Date.now();
     stack = await startStack('sqlite');
     await seedDemo(stack.wr.store.db, stack.wr.materials);
     stack.wr.rules.invalidate();
@@ -43,8 +45,10 @@ describe('web console in Chromium', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       viewport: { width: 1280, height: 720 },
       locale: 'zh-CN',
+      reducedMotion: 'reduce', // no antd animations: pictures are not taken mid-transition
     });
     page = context.pages()[0] ?? (await context.newPage());
+    if (process.env.E2E_DEBUG) console.log(`started in ${Date.now() - t0} ms`);
     page.setDefaultTimeout(20_000);
     if (process.env.E2E_DEBUG) page.on('console', (m) => console.log('[browser]', m.type(), m.text()));
     if (process.env.E2E_DEBUG) page.on('pageerror', (e) => console.log('[pageerror]', e.stack));
@@ -56,8 +60,11 @@ describe('web console in Chromium', () => {
   });
 
   afterAll(async () => {
+    const t0 = Date.now();
     await context?.close();
+    const t1 = Date.now();
     await stack?.close();
+    if (process.env.E2E_DEBUG) console.log(`closing: browser ${t1 - t0} ms, stack ${Date.now() - t1} ms`);
     if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   }, STEP);
 
@@ -150,10 +157,10 @@ describe('web console in Chromium', () => {
     const trace = page.getByTestId('sandbox-trace').last();
     await trace.getByText('保修期查询').first().waitFor();
     await trace.locator('.ant-tag', { hasText: '保修期' }).first().waitFor();
+    await shot('sandbox');
     await input.fill('双十一有什么活动');
     await input.press('Enter');
     await page.getByTestId('sandbox-trace').nth(1).getByText('草稿').first().waitFor(); // the draft rule, skipped with its reason
-    await shot('sandbox');
   }, STEP);
 
   it('materials: uploads a PDF with progress and refuses a renamed .exe', async () => {

@@ -21,6 +21,9 @@ interface I18n {
 
 const I18nContext = createContext<I18n | null>(null);
 
+/** Users who ask their system for less motion get no antd animations. */
+const reducedMotion = typeof window !== 'undefined' && !!window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+
 export function translate(lang: Lang, key: string, vars?: Record<string, string | number>): string {
   const entry = dict[key];
   // A key without an entry (an unknown state or event from the server) shows its last part.
@@ -51,7 +54,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   if (typeof document !== 'undefined') document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
   return (
     <I18nContext.Provider value={value}>
-      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#07c160', borderRadius: 6 } }}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#07c160', borderRadius: 6, motion: !reducedMotion } }}>
         <AntApp>{children}</AntApp>
       </ConfigProvider>
     </I18nContext.Provider>
