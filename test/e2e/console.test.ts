@@ -23,11 +23,14 @@ let userDataDir: string;
 
 async function shot(name: string): Promise<void> {
   // Fonts loaded and no loading spinner left (the inbox keeps its event stream open, so never "network idle").
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.evaluate('document.fonts.ready.then(() => undefined)');
   await page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
   await page.locator('.ant-message-notice').first().waitFor({ state: 'detached', timeout: 6_000 }).catch(() => undefined);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
+
+/** Pixels the page is wider than the window (a layout that breaks on a narrow screen scrolls sideways). */
+const horizontalOverflow = () => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
 
 describe('web console in Chromium', () => {
   beforeAll(async () => {
@@ -94,8 +97,8 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await page.getByRole('menuitem', { name: '自动回复规则' }).waitFor();
     await page.getByText('退货退款').first().waitFor();
-    expect(await page.evaluate(() => localStorage.getItem('wereply.token'))).toBeNull();
-    expect(await page.evaluate(() => sessionStorage.getItem('wereply.token'))).toBe(ADMIN_TOKEN);
+    expect(await page.evaluate("localStorage.getItem('wereply.token')")).toBeNull();
+    expect(await page.evaluate("sessionStorage.getItem('wereply.token')")).toBe(ADMIN_TOKEN);
     await shot('rules');
   }, STEP);
 
@@ -183,7 +186,19 @@ describe('web console in Chromium', () => {
   it('routing: servicers, groups and the routing tree', async () => {
     await page.getByRole('menuitem', { name: '分配规则' }).click();
     await page.getByText(/分配树（版本 \d+）/).waitFor();
+    await page.getByTestId('tree-node').filter({ hasText: '售后' }).first().waitFor();
     await shot('routing');
+    // Empty the 售后组: the branch that sends conversations there can no longer be served.
+    const row = page.locator('tr', { hasText: 'after-sales' });
+    const removes = row.locator('[aria-label="close"]');
+    while ((await removes.count()) > 0) await removes.first().click();
+    await page.getByTestId('save-routing').click();
+    const error = page.getByTestId('tree-node').filter({ hasText: '售后' }).getByTestId('node-error');
+    await error.first().waitFor(); // shown at the node that causes it
+    await shot('routing-error');
+    expect((await stack.api('GET', '/api/routing')).body.version).toBe(1); // nothing saved
+    await page.getByRole('button', { name: '撤销修改' }).click();
+    await expect.poll(() => page.getByTestId('node-error').count()).toBe(0);
   }, STEP);
 
   it('inbox: a new conversation appears live; the agent reply goes through 二次确认 to WeCom', async () => {
@@ -223,13 +238,13 @@ describe('web console in Chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${stack.url}/inbox`);
     await page.getByRole('button', { name: 'Open menu' }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await horizontalOverflow();
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('mobile-inbox');
     await page.getByRole('button', { name: 'Open menu' }).click();
     await page.getByRole('menuitem', { name: 'Rules' }).click();
     await page.getByText('Most-hit rules').waitFor();
-    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow2 = await horizontalOverflow();
     expect(overflow2).toBeLessThanOrEqual(0);
     await shot('mobile-rules');
     await page.getByText('中文', { exact: true }).click();
