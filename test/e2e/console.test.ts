@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/cli/demo-seed.js';
-import { ADMIN_TOKEN, startStack, type Stack } from '../stack.js';
+import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
@@ -222,6 +222,25 @@ describe('web console in Chromium', () => {
     await page.getByTestId('history').getByText(reply).waitFor();
     await page.getByTestId('out-status').filter({ hasText: '已发送' }).last().waitFor();
     await shot('inbox');
+  }, STEP);
+
+  it('inbox API: an agent (no pii:view) sees personal data masked, the admin sees it', async () => {
+    await stack.mock.customerSays({ external_userid: 'wmE2EPii', text: '我的手机号是13812345678' });
+    const agent = (await stack.api('POST', '/api/operators', { name: '客服小李', role: 'agent' })).body as { token: string };
+    const as = async (token: string, p: string) => (await fetch(`${stack.url}${p}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+    const conv = (await eventually(async () => ((await as(ADMIN_TOKEN, '/api/conversations?q=wmE2EPii')) as { id: number }[])[0], 10_000, 'the conversation')) as { id: number };
+    const admin = await eventually(async () => {
+      const h = await as(ADMIN_TOKEN, `/api/conversations/${conv.id}/messages`);
+      return h.items.some((m: { text: string | null }) => m.text?.includes('13812345678')) && h;
+    }, 10_000, 'the message');
+    expect(admin.pii_masked).toBe(false);
+    const masked = await as(agent.token, `/api/conversations/${conv.id}/messages`);
+    expect(masked.pii_masked).toBe(true);
+    const texts = masked.items.map((m: { text: string | null }) => m.text ?? '').join('\n');
+    expect(texts).toContain('138****5678');
+    expect(texts).not.toContain('13812345678');
+    const list = (await as(agent.token, '/api/conversations?q=wmE2EPii')) as { last_message: { text: string } | null }[];
+    expect(JSON.stringify(list)).not.toContain('13812345678');
   }, STEP);
 
   it('settings: test connection, callback URL, outbox states', async () => {
