@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const inputs = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json', 'src', 'public'];
@@ -29,6 +30,15 @@ if (built && !process.env.WEREPLY_FORCE_CONSOLE_BUILD) {
 } else {
   const { build } = await import('vite');
   await build({ root: here, configFile: path.join(here, 'vite.config.ts'), logLevel: 'warn' });
+  // Pre-compressed copies (brotli and gzip) that WeReply serves to browsers that accept them.
+  const assets = path.join(here, 'dist', 'assets');
+  for (const name of fs.readdirSync(assets)) {
+    if (!/\.(js|css|svg|json)$/.test(name)) continue;
+    const bytes = fs.readFileSync(path.join(assets, name));
+    if (bytes.length < 1024) continue;
+    fs.writeFileSync(path.join(assets, `${name}.br`), zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9 } }));
+    fs.writeFileSync(path.join(assets, `${name}.gz`), zlib.gzipSync(bytes, { level: 9 }));
+  }
   fs.writeFileSync(stamp, digest + '\n');
   console.log('console: built web/dist');
 }

@@ -5,7 +5,8 @@
  * and a broad-keyword check before a rule is saved.
  *
  * Caching: files under /assets/ carry a content hash in their name and are cached for a year
- * (immutable); index.html is `no-cache`, so a new build is picked up on the next page load.
+ * (immutable), brotli or gzip pre-compressed at build time; index.html is `no-cache`, so a new
+ * build is picked up on the next page load.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,6 +53,8 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string |
     prefix: '/assets/',
     decorateReply: false,
     cacheControl: false,
+    // The build writes .br and .gz beside each asset; served when the browser accepts them.
+    preCompressed: true,
     setHeaders: (reply) => void reply.header('cache-control', 'public, max-age=31536000, immutable'),
   });
   const index = path.join(dir, 'index.html');

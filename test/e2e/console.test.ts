@@ -81,6 +81,9 @@ describe('web console in Chromium', () => {
     const js = await fetch(`${stack.url}${asset}`);
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toContain('immutable');
+    // Pre-compressed at build time, picked by what the browser accepts.
+    expect((await fetch(`${stack.url}${asset}`, { headers: { 'accept-encoding': 'br' } })).headers.get('content-encoding')).toBe('br');
+    expect((await fetch(`${stack.url}${asset}`, { headers: { 'accept-encoding': 'gzip' } })).headers.get('content-encoding')).toBe('gzip');
     expect((await fetch(`${stack.url}/inbox/12`)).status).toBe(200); // client route → index.html
     expect((await fetch(`${stack.url}/docs/json`)).status).toBe(200);
     expect((await fetch(`${stack.url}/api/rules`)).status).toBe(401);

@@ -257,7 +257,7 @@ export default function InboxPage() {
                   <>
                     <div className="chat" data-testid="history">
                       {items?.length === 0 && <Typography.Text type="secondary">{t('inbox.empty')}</Typography.Text>}
-                      {items?.map((m) => <HistoryItem key={`${m.kind}${m.id}`} m={m} />)}
+                      {items?.map((m) => <HistoryItem key={`${m.kind}${m.id}`} m={m} onReleased={() => current && void loadConversation(current)} />)}
                       <div ref={historyEnd} />
                     </div>
                     {can('conversations:reply') && (
@@ -350,8 +350,22 @@ export default function InboxPage() {
   );
 }
 
-function HistoryItem({ m }: { m: Item }) {
+function HistoryItem({ m, onReleased }: { m: Item; onReleased: () => void }) {
   const { t } = useI18n();
+  const { can } = useAuth();
+  const { message } = AntApp.useApp();
+  const [releasing, setReleasing] = useState(false);
+  const [reason, setReason] = useState('');
+  const release = async () => {
+    try {
+      await post(`/api/outbox/${m.id}/release`, { reason: reason.trim() });
+      message.success(t('inbox.released'));
+      setReleasing(false);
+      onReleased();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  };
   if (m.kind === 'in' && m.msgtype === 'event') {
     return (
       <div className="bubble-row event">
@@ -388,8 +402,26 @@ function HistoryItem({ m }: { m: Item }) {
                   {t(`outbox.${m.status}`)}
                 </Tag>
               </Tooltip>
+              {m.status === 'held' && m.reason && <div style={{ color: '#d4380d' }}>{m.reason}</div>}
+              {m.status === 'held' && can('compliance:override') && (
+                <Button size="small" type="link" onClick={() => setReleasing(true)}>
+                  {t('inbox.release')}
+                </Button>
+              )}
             </>
           )}
+          <Modal
+            open={releasing}
+            title={t('inbox.releaseTitle')}
+            onCancel={() => setReleasing(false)}
+            onOk={release}
+            okText={t('inbox.release')}
+            okButtonProps={{ danger: true, disabled: reason.trim().length < 4 }}
+          >
+            <Typography.Paragraph>{t('inbox.releaseText')}</Typography.Paragraph>
+            <label htmlFor={`release-${m.id}`}>{t('editor.overrideReason')}</label>
+            <Input.TextArea id={`release-${m.id}`} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
+          </Modal>
         </div>
       </div>
     </div>
