@@ -41,6 +41,11 @@ describe('web console in Chromium', () => {
     stack = await startStack('sqlite');
     await seedDemo(stack.wr.store.db, stack.wr.materials);
     stack.wr.rules.invalidate();
+    // A little traffic, so hit counts, the inbox and the outbox have something to show.
+    for (const [user, text] of [['wmShopper01', '我想退货'], ['wmShopper02', '快递到哪了'], ['wmShopper01', '物流怎么还没更新'], ['wmShopper03', '会员价格是多少']] as const) {
+      await stack.mock.customerSays({ external_userid: user, text });
+    }
+    await eventually(async () => ((await stack.api('GET', '/api/rules')).body as { hit_count: number }[]).reduce((n, r) => n + r.hit_count, 0) >= 4, 15_000, 'the demo traffic to be answered');
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,

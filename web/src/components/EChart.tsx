@@ -22,7 +22,9 @@ export function EChart({ option, height = 220, label }: { option: echarts.EChart
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption(option, true);
+    // No chart animation for users who ask for less motion (and pictures taken by the e2e run).
+    const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    chart.current?.setOption(still ? { ...option, animation: false } : option, true);
   }, [option]);
   return <div ref={el} style={{ width: '100%', height }} role="img" aria-label={label} />;
 }

@@ -128,13 +128,13 @@ export default function MaterialsPage() {
           loading={!list}
           dataSource={list ?? []}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          scroll={{ x: 640 }}
+          scroll={{ x: 'max-content' }}
           columns={[
             { title: '', width: 76, render: (_, m) => <MaterialThumb id={m.id} kind={m.kind} size={48} /> },
             { title: t('materials.name'), dataIndex: 'filename', render: (v, m) => <span data-testid="material-name">#{m.id} {v}</span> },
             { title: t('materials.kind'), dataIndex: 'kind', width: 90, render: (k) => <Tag>{t(`reply.type.${k}`)}</Tag> },
-            { title: t('materials.size'), dataIndex: 'size', width: 100, render: formatSize },
-            { title: t('materials.created'), dataIndex: 'created_at', width: 170, render: (v) => new Date(v).toLocaleString() },
+            { title: t('materials.size'), dataIndex: 'size', width: 100, responsive: ['sm'], render: formatSize },
+            { title: t('materials.created'), dataIndex: 'created_at', width: 170, responsive: ['md'], render: (v) => new Date(v).toLocaleString() },
             {
               title: '',
               width: 90,

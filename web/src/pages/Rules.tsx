@@ -110,7 +110,7 @@ export default function RulesPage() {
           loading={!rules}
           dataSource={shown}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          scroll={{ x: 760 }}
+          scroll={{ x: 'max-content' }}
           onRow={(r) => ({ onDoubleClick: () => navigate(`/rules/${r.id}`) })}
           columns={[
             {
@@ -122,11 +122,12 @@ export default function RulesPage() {
                 </Typography.Link>
               ),
             },
-            { title: t('rules.kind'), dataIndex: 'kind', width: 110, render: (v) => t(`kind.${v}`) },
+            { title: t('rules.kind'), dataIndex: 'kind', width: 110, responsive: ['md'], render: (v) => t(`kind.${v}`) },
             {
               title: t('rules.match'),
               dataIndex: 'match',
               ellipsis: true,
+              responsive: ['lg'],
               render: (m) => (
                 <Tooltip title={matchSummary(m, t)}>
                   <span>{matchSummary(m, t) || '—'}</span>
@@ -143,7 +144,7 @@ export default function RulesPage() {
                 </Space>
               ),
             },
-            { title: t('rules.priority'), dataIndex: 'priority', width: 80, sorter: (a, b) => a.priority - b.priority },
+            { title: t('rules.priority'), dataIndex: 'priority', width: 80, responsive: ['sm'], sorter: (a, b) => a.priority - b.priority },
             { title: t('rules.hits'), dataIndex: 'hit_count', width: 80, sorter: (a, b) => a.hit_count - b.hit_count },
             {
               title: '',
