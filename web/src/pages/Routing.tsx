@@ -453,8 +453,34 @@ export default function RoutingPage() {
                 </Space>
               )}
               {(nodeProblems.get('other') ?? []).map((e, i) => (
-                <Alert key={i} type="error" title={e} style={{ marginTop: 8 }} />
+                <Alert key={i} type="error" title={e} style={{ marginTop: 8 }} role="alert" />
               ))}
+              <Form layout="vertical" size="small" disabled={!writable} style={{ marginTop: 16 }}>
+                <Form.Item label={t('routing.dutyFallback')} extra={t('routing.dutyFallbackHelp')} htmlFor="duty-fallback">
+                  <Select
+                    id="duty-fallback"
+                    allowClear
+                    placeholder={t('routing.pool')}
+                    value={config.dutyFallback?.group ? `group:${config.dutyFallback.group}` : config.dutyFallback?.servicer ? `servicer:${config.dutyFallback.servicer}` : undefined}
+                    options={[
+                      { label: t('routing.groupsTitle'), options: groupOptions.map((g) => ({ value: `group:${g.value}`, label: g.label })) },
+                      { label: t('routing.servicers'), options: servicerOptions.map((x) => ({ value: `servicer:${x.value}`, label: x.label, disabled: x.disabled })) },
+                    ]}
+                    onChange={(v?: string) =>
+                      change((c) => {
+                        if (!v) delete c.dutyFallback;
+                        else {
+                          const [kind, id] = [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)];
+                          c.dutyFallback = kind === 'group' ? { group: id } : { servicer: id };
+                        }
+                      })
+                    }
+                  />
+                </Form.Item>
+                <Form.Item label={t('routing.complaintPhrases')} extra={t('routing.complaintHelp')}>
+                  <Select mode="tags" open={false} suffixIcon={null} tokenSeparators={[',', '，']} aria-label={t('routing.complaintPhrases')} value={config.complaintPhrases} onChange={(v: string[]) => change((c) => (c.complaintPhrases = v))} />
+                </Form.Item>
+              </Form>
             </Col>
             <Col xs={24} lg={12}>
               {node ? (

@@ -15,11 +15,10 @@ interface Trace {
   at: string;
   test_account: boolean;
   matched: { rule_id: number; name: string; keyword: string | null; kind: string }[];
-  replies: { rule_id: number; reply: any }[];
+  replies: { rule_id: number; reply: any; compliance?: { held: boolean; reason: string | null; findings: Finding[] } }[];
   skipped: { rule: { id: number; name: string }; reason: string; detail: string }[];
   routing: any;
   handoff: any;
-  compliance?: Finding[];
 }
 interface Turn {
   text: string;
@@ -63,8 +62,12 @@ export default function SandboxPage() {
       if (at) body.at = new Date(at).toISOString();
       if (kf) body.open_kfid = kf;
       turn.trace = await post<Trace>('/api/simulate', body);
-      const texts = turn.trace.replies.map((r) => r.reply?.text).filter(Boolean).join('\n');
-      turn.findings = turn.trace.compliance ?? (texts ? await scanText(texts) : []);
+      // The server runs the outbox's final check on each reply; an older server does not, so scan here.
+      if (turn.trace.replies.every((r) => r.compliance)) turn.findings = turn.trace.replies.flatMap((r) => r.compliance!.findings);
+      else {
+        const texts = turn.trace.replies.map((r) => r.reply?.text).filter(Boolean).join('\n');
+        turn.findings = texts ? await scanText(texts) : [];
+      }
     } catch (e) {
       turn.error = (e as Error).message;
     }
@@ -112,8 +115,16 @@ export default function SandboxPage() {
                 {turn.error && <Alert type="error" showIcon title={turn.error} />}
                 {turn.trace?.replies.map((r, j) => (
                   <div className="bubble-row" key={j} style={{ marginTop: 8 }}>
-                    <div className="bubble" data-testid="sandbox-reply">
-                      <ReplyView item={r.reply} />
+                    <div>
+                      <div className="bubble" data-testid="sandbox-reply">
+                        <ReplyView item={r.reply} />
+                      </div>
+                      {r.compliance?.held && (
+                        <div className="bubble-meta">
+                          <Tag color="volcano">{t('sandbox.held')}</Tag>
+                          {r.compliance.reason}
+                        </div>
+                      )}
                     </div>
                   </div>
                 ))}

@@ -105,7 +105,7 @@ export default function SettingsPage() {
               </Descriptions.Item>
             </Descriptions>
             <Space style={{ marginTop: 12 }} wrap>
-              <Button type="primary" icon={<ApiOutlined />} onClick={runTest} loading={testing} disabled={!can('settings:write') && status.mode === 'unconfigured'}>
+              <Button type="primary" icon={<ApiOutlined />} onClick={runTest} loading={testing} disabled={!can('settings:write') || status.mode === 'unconfigured'}>
                 {t('settings.test')}
               </Button>
               <Typography.Text type="secondary">{t('settings.testHelp')}</Typography.Text>
