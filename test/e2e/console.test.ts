@@ -20,6 +20,7 @@ let stack: Stack;
 let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
+let agentToken = '';
 
 async function shot(name: string): Promise<void> {
   // Fonts loaded and no loading spinner left (the inbox keeps its event stream open, so never "network idle").
@@ -235,6 +236,7 @@ describe('web console in Chromium', () => {
   it('inbox API: an agent (no pii:view) sees personal data masked, the admin sees it', async () => {
     await stack.mock.customerSays({ external_userid: 'wmE2EPii', text: '我的手机号是13812345678' });
     const agent = (await stack.api('POST', '/api/operators', { name: '客服小李', role: 'agent' })).body as { token: string };
+    agentToken = agent.token;
     const as = async (token: string, p: string) => (await fetch(`${stack.url}${p}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
     const conv = (await eventually(async () => ((await as(ADMIN_TOKEN, '/api/conversations?q=wmE2EPii')) as { id: number }[])[0], 10_000, 'the conversation')) as { id: number };
     const admin = await eventually(async () => {
@@ -275,5 +277,26 @@ describe('web console in Chromium', () => {
     expect(overflow2).toBeLessThanOrEqual(0);
     await shot('mobile-rules');
     await page.getByText('中文', { exact: true }).click();
+  }, STEP);
+
+  it('an agent signs in with 记住我: sees personal data masked and cannot change rules', async () => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.getByLabel('访问令牌').fill(agentToken);
+    await page.getByLabel(/记住我/).check();
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByTestId('whoami').getByText('客服小李').waitFor();
+    expect(await page.evaluate("localStorage.getItem('wereply.token')")).toBe(agentToken);
+    await page.getByRole('menuitem', { name: '会话工作台' }).click();
+    await page.getByTestId('conversation').filter({ hasText: 'wmE2EPii' }).click();
+    await page.getByTestId('history').getByText('138****5678').waitFor();
+    await page.getByText('个人信息已脱敏').waitFor();
+    expect(await page.getByTestId('history').textContent()).not.toContain('13812345678');
+    await page.getByRole('menuitem', { name: '自动回复规则' }).click();
+    await page.getByTestId('rule-link').first().waitFor();
+    expect(await page.getByRole('button', { name: /新建规则/ }).count()).toBe(0);
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.getByLabel('访问令牌').waitFor();
+    expect(await page.evaluate("localStorage.getItem('wereply.token')")).toBeNull(); // signing out forgets it
   }, STEP);
 });
