@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const inputs = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json', 'src', 'public'];
+// The root lockfile too: a dependency upgrade changes the output without touching web/.
+const inputs = ['index.html', 'vite.config.ts', 'package.json', 'tsconfig.json', 'src', 'public', '../package-lock.json'];
 
 function files(p) {
   const abs = path.join(here, p);

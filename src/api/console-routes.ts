@@ -36,6 +36,24 @@ export function findConsoleDir(start = path.dirname(fileURLToPath(import.meta.ur
   return null;
 }
 
+/**
+ * The console loads only its own scripts; Ant Design injects its styles at run time ('unsafe-inline'
+ * for styles only); material previews are blob: URLs; no framing by other sites.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "frame-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>WeReply</title>
 <p>The WeReply console has not been built yet. Run <code>npm run build</code> (or <code>npm start</code>, which builds it) and reload.
 The API documentation is at <a href="/docs">/docs</a>.</p>`;
@@ -64,6 +82,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: { dir?: string |
       .header('cache-control', 'no-cache')
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'same-origin')
+      .header('content-security-policy', CONSOLE_CSP)
       .send(await fs.promises.readFile(index));
   for (const route of CONSOLE_ROUTES) app.get(route, hide, sendIndex);
   app.get('/favicon.svg', hide, async (_req, reply) => {

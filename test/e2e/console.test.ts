@@ -21,6 +21,8 @@ let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
 let agentToken = '';
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
 
 async function shot(name: string): Promise<void> {
   // Fonts loaded and no loading spinner left (the inbox keeps its event stream open, so never "network idle").
@@ -60,6 +62,8 @@ describe('web console in Chromium', () => {
     if (process.env.E2E_DEBUG) console.log(`started in ${Date.now() - t0} ms`);
     page.setDefaultTimeout(20_000);
     if (process.env.E2E_DEBUG) page.on('console', (m) => console.log('[browser]', m.type(), m.text()));
+    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
+    page.on('pageerror', (e) => pageErrors.push(e.message));
     if (process.env.E2E_DEBUG) page.on('pageerror', (e) => console.log('[pageerror]', e.stack));
   }, STEP);
 
@@ -81,6 +85,7 @@ describe('web console in Chromium', () => {
     const index = await fetch(`${stack.url}/`);
     expect(index.status).toBe(200);
     expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
     const html = await index.text();
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(asset).toBeTruthy();
@@ -189,7 +194,12 @@ describe('web console in Chromium', () => {
     expect(await error.textContent()).toContain('价目表.pdf');
     const list = (await stack.api('GET', '/api/materials')).body as { filename: string }[];
     expect(list.filter((m) => m.filename === '价目表.pdf')).toHaveLength(1); // only the demo's real PDF
+    await page.locator('img.material-thumb[src^="blob:"]').first().waitFor(); // the demo image's thumbnail
     await shot('materials');
+    await page.locator('tr', { hasText: '保修政策.pdf' }).getByRole('button', { name: /预\s*览/ }).click();
+    await page.locator('.ant-modal iframe[src^="blob:"]').waitFor(); // the PDF preview
+    await page.keyboard.press('Escape');
+    await page.locator('.ant-modal iframe').waitFor({ state: 'detached' });
   }, STEP);
 
   it('routing: servicers, groups and the routing tree', async () => {
@@ -278,6 +288,11 @@ describe('web console in Chromium', () => {
     await shot('mobile-rules');
     await page.getByText('中文', { exact: true }).click();
   }, STEP);
+
+  it('ran without script errors or Content-Security-Policy violations', () => {
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
 
   it('an agent signs in with 记住我: sees personal data masked and cannot change rules', async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
