@@ -133,6 +133,20 @@ describe('web console in Chromium', () => {
     expect(rules.find((r) => r.name === '保修期查询')?.match.any).toEqual(['保修期']);
   }, STEP);
 
+  it('opens and saves every demo rule unchanged (every match kind and the reply types they use)', async () => {
+    type R = { id: number; name: string; kind: string; match: unknown; reply: unknown; priority: number; stop: boolean; active_hours: unknown; cooldown_seconds: unknown; status: string; enabled: boolean };
+    const essentials = (r: R) => ({ kind: r.kind, match: r.match, reply: r.reply, priority: r.priority, stop: r.stop, active_hours: r.active_hours, cooldown_seconds: r.cooldown_seconds, status: r.status, enabled: r.enabled });
+    const before = (await stack.api('GET', '/api/rules')).body as R[];
+    for (const rule of before) {
+      await page.goto(`${stack.url}/rules/${rule.id}`);
+      await expect.poll(() => page.getByLabel('规则名称').inputValue()).toBe(rule.name);
+      await page.getByTestId('save-rule').click();
+      await page.getByText(`规则“${rule.name}”已保存`).waitFor();
+      const after = (await stack.api('GET', `/api/rules/${rule.id}`)).body as R;
+      expect(essentials(after), rule.name).toEqual(essentials(rule));
+    }
+  }, STEP);
+
   it('highlights a risk word while typing and applies the suggested rewrite', async () => {
     await page.goto(`${stack.url}/rules/new`);
     const text = page.locator('textarea#reply_0_text');
