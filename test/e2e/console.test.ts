@@ -56,6 +56,7 @@ describe('web console in Chromium', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       viewport: { width: 1280, height: 720 },
       locale: 'zh-CN',
+      timezoneId: 'Europe/London', // not the corp's timezone: times typed in the console are the corp's
       reducedMotion: 'reduce', // no antd animations: pictures are not taken mid-transition
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -192,6 +193,11 @@ describe('web console in Chromium', () => {
     await input.fill('双十一有什么活动');
     await input.press('Enter');
     await page.getByTestId('sandbox-trace').nth(1).getByText('草稿').first().waitFor(); // the draft rule, skipped with its reason
+    // 08:30 in the corp's timezone (Asia/Shanghai), whatever the browser's: before the 09:00–21:00 hours.
+    await page.locator('#sb-time').fill('2026-11-26T08:30');
+    await input.fill('在吗');
+    await input.press('Enter');
+    await page.getByTestId('sandbox-trace').nth(2).getByText('收到消息回复（非工作时间）').first().waitFor();
   }, STEP);
 
   it('materials: uploads a PDF with progress and refuses a renamed .exe', async () => {

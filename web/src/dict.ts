@@ -181,7 +181,7 @@ export const dict: Record<string, [string, string]> = {
   'sandbox.customerHelp': ['external_userid，用于冷却时间和分配', 'external_userid, for cooldowns and routing'],
   'sandbox.testAccount': ['测试账号', 'Test account'],
   'sandbox.testAccountHelp': ['开启后草稿规则也会生效', 'Draft rules fire too'],
-  'sandbox.time': ['模拟时间', 'Simulated time'],
+  'sandbox.time': ['模拟时间（{tz}）', 'Simulated time ({tz})'],
   'sandbox.timeHelp': ['留空为现在；用于测试生效时间和排班', 'Empty = now; tries active hours and shifts'],
   'sandbox.kf': ['客服账号', 'Kf account'],
   'sandbox.kfAny': ['任意', 'Any'],

@@ -28,6 +28,26 @@ interface Turn {
   error?: string;
 }
 
+/** Offset (ms) of `timeZone` from UTC at instant `utcMs`. */
+function zoneOffset(utcMs: number, timeZone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(utcMs))
+      .map((p) => [p.type, p.value]),
+  );
+  return Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!) - utcMs;
+}
+
+/** "2026-11-25T23:30" as wall-clock time in `timeZone` (the corp's), as an ISO instant. */
+export function zonedToIso(local: string, timeZone: string): string {
+  const [d, t = '00:00'] = local.split('T');
+  const [y, mo, da] = d!.split('-').map(Number);
+  const [h, mi] = t.split(':').map(Number);
+  const wall = Date.UTC(y!, mo! - 1, da!, h!, mi!);
+  const first = wall - zoneOffset(wall, timeZone);
+  return new Date(wall - zoneOffset(first, timeZone)).toISOString();
+}
+
 export default function SandboxPage() {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
@@ -40,11 +60,15 @@ export default function SandboxPage() {
   const [kf, setKf] = useState<string | undefined>(undefined);
   const [route, setRoute] = useState(false);
   const [accounts, setAccounts] = useState<string[]>([]);
+  const [timezone, setTimezone] = useState('Asia/Shanghai');
   const end = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     get('/api/wecom/status')
-      .then((s) => setAccounts(s.kf_accounts ?? []))
+      .then((s) => {
+        setAccounts(s.kf_accounts ?? []);
+        if (s.timezone) setTimezone(s.timezone);
+      })
       .catch(() => undefined);
   }, []);
   useEffect(() => {
@@ -59,7 +83,7 @@ export default function SandboxPage() {
     try {
       const body: any = { text: msg, external_userid: customer || 'wmSandboxCustomer', test_account: testAccount, route };
       if (event) body.event = event;
-      if (at) body.at = new Date(at).toISOString();
+      if (at) body.at = zonedToIso(at, timezone);
       if (kf) body.open_kfid = kf;
       turn.trace = await post<Trace>('/api/simulate', body);
       // The server runs the outbox's final check on each reply; an older server does not, so scan here.
@@ -87,7 +111,7 @@ export default function SandboxPage() {
             <Form.Item label={t('sandbox.testAccount')} extra={t('sandbox.testAccountHelp')}>
               <Switch checked={testAccount} onChange={setTestAccount} aria-label={t('sandbox.testAccount')} data-testid="test-account" />
             </Form.Item>
-            <Form.Item label={t('sandbox.time')} htmlFor="sb-time" extra={t('sandbox.timeHelp')}>
+            <Form.Item label={t('sandbox.time', { tz: timezone })} htmlFor="sb-time" extra={t('sandbox.timeHelp')}>
               <Input id="sb-time" type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} />
             </Form.Item>
             <Form.Item label={t('sandbox.kf')} htmlFor="sb-kf">
@@ -133,7 +157,7 @@ export default function SandboxPage() {
                     <div className="bubble">{t('sandbox.noReply')}</div>
                   </div>
                 )}
-                {turn.trace && <TraceView trace={turn.trace} findings={turn.findings ?? null} />}
+                {turn.trace && <TraceView trace={turn.trace} findings={turn.findings ?? null} timezone={timezone} />}
               </div>
             ))}
             <div ref={end} />
@@ -158,7 +182,7 @@ export default function SandboxPage() {
   );
 }
 
-function TraceView({ trace, findings }: { trace: Trace; findings: Finding[] | null }) {
+function TraceView({ trace, findings, timezone }: { trace: Trace; findings: Finding[] | null; timezone: string }) {
   const { t } = useI18n();
   const r = trace.routing;
   const items = [
@@ -239,7 +263,7 @@ function TraceView({ trace, findings }: { trace: Trace; findings: Finding[] | nu
   return (
     <div style={{ marginTop: 8 }} data-testid="sandbox-trace">
       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-        {t('trace.normalized')}: <code>{trace.normalized_text}</code> · {t('trace.at')}: {new Date(trace.at).toLocaleString()}
+        {t('trace.normalized')}: <code>{trace.normalized_text}</code> · {t('trace.at')}: {new Date(trace.at).toLocaleString(undefined, { timeZone: timezone })} ({timezone})
         {trace.test_account ? ` · ${t('sandbox.testAccount')}` : ''}
       </Typography.Text>
       <Collapse size="small" defaultActiveKey={['matched', 'skipped', 'routing']} items={items} style={{ background: '#fff' }} />
