@@ -306,6 +306,11 @@ describe('web console in Chromium', () => {
     const overflow2 = await horizontalOverflow();
     expect(overflow2).toBeLessThanOrEqual(0);
     await shot('mobile-rules');
+    for (const [path, text] of [['/rules/new', 'Rule name'], ['/sandbox', 'Write as a customer'], ['/materials', 'Library'], ['/routing', 'Servicers'], ['/settings', 'Outbox']] as const) {
+      await page.goto(`${stack.url}${path}`);
+      await page.getByText(text).first().waitFor();
+      expect(await horizontalOverflow(), `${path} at 390×844`).toBeLessThanOrEqual(0);
+    }
     await page.getByText('中文', { exact: true }).click();
   }, STEP);
 
