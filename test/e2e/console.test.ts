@@ -45,7 +45,7 @@ describe('web console in Chromium', () => {
     await seedDemo(stack.wr.store.db, stack.wr.materials);
     stack.wr.rules.invalidate();
     // A little traffic, so hit counts, the inbox and the outbox have something to show.
-    for (const [user, text] of [['wmShopper01', '我想退货'], ['wmShopper02', '快递到哪了'], ['wmShopper01', '物流怎么还没更新'], ['wmShopper03', '会员价格是多少']] as const) {
+    for (const [user, text] of [['wmShopper01', '我想退货'], ['wmShopper02', '快递到哪了'], ['wmShopper01', '物流怎么还没更新'], ['wmShopper03', '会员价格是多少'], ['wmAfterSales', '耳机坏了 转人工']] as const) {
       await stack.mock.customerSays({ external_userid: user, text });
     }
     await eventually(async () => ((await stack.api('GET', '/api/rules')).body as { hit_count: number }[]).reduce((n, r) => n + r.hit_count, 0) >= 4, 15_000, 'the demo traffic to be answered');
@@ -261,6 +261,20 @@ describe('web console in Chromium', () => {
     await page.getByTestId('history').getByText(reply).waitFor();
     await page.getByTestId('out-status').filter({ hasText: '已发送' }).last().waitFor();
     await shot('inbox');
+  }, STEP);
+
+  it('inbox: a conversation handed to a person shows its assignment history', async () => {
+    await eventually(async () => {
+      const [c] = (await stack.api('GET', '/api/conversations?q=wmAfterSales')).body as { id: number }[];
+      return c && ((await stack.api('GET', `/api/conversations/${c.id}/assignments`)).body as { kind: string }[]).some((a) => a.kind === 'assigned');
+    }, 15_000, 'the handoff to be assigned');
+    await page.getByTestId('conversation').filter({ hasText: 'wmAfterSales' }).click();
+    await page.getByRole('tab', { name: /分配记录/ }).click();
+    const panel = page.getByRole('tabpanel');
+    await panel.getByText('分配', { exact: true }).first().waitFor();
+    await panel.getByText('小王（售后）').first().waitFor();
+    await shot('inbox-assignments');
+    await page.getByRole('tab', { name: '消息记录' }).click();
   }, STEP);
 
   it('inbox API: an agent (no pii:view) sees personal data masked, the admin sees it', async () => {
