@@ -30,6 +30,7 @@ export async function startCommand(config: Config): Promise<number> {
   const lines = [
     '',
     `  WeReply is running on ${local}  (${wereply.store.engine === 'sqlite' ? `SQLite ${wereply.store.file}` : 'PostgreSQL'})`,
+    `  Console:   ${local}/          (控制台; sign in with the admin token)`,
     `  API docs:  ${local}/docs     health: ${local}/healthz     metrics: ${local}/metrics`,
   ];
   if (config.demo) {
