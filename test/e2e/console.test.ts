@@ -148,6 +148,24 @@ describe('web console in Chromium', () => {
     }
   }, STEP);
 
+  it('shows the measured hit rate of a broad keyword before saving', async () => {
+    // A month of customer messages to measure on (stored as pulled messages; 12 of 60 mention 快递).
+    const now = Date.now();
+    const texts = Array.from({ length: 60 }, (_, i) => (i % 5 === 0 ? `我的快递${i}号还没到` : `第${i}个问题：怎么开发票`));
+    await stack.wr.store.db
+      .insertInto('messages')
+      .values(texts.map((text, i) => ({ msgid: `hist-${i}`, conversation_id: 0, open_kfid: 'wkMockKf0001', external_userid: 'wmHistory', origin: 3, msgtype: 'text', text, raw: '{}', decision: null, send_time: now - i * 3600_000, received_at: now - i * 3600_000 })))
+      .execute();
+    await page.goto(`${stack.url}/rules/new`);
+    const any = page.locator('.ant-form-item').filter({ hasText: '包含任一' }).locator('input');
+    await any.click();
+    await page.keyboard.type('快递');
+    await page.keyboard.press('Enter');
+    const warning = page.getByTestId('broad-warnings');
+    await warning.getByText(/命中率 \d+(\.\d)?%/).first().waitFor(); // about 12 of the 60+ recent customer messages
+    await shot('broad-keyword');
+  }, STEP);
+
   it('highlights a risk word while typing and applies the suggested rewrite', async () => {
     await page.goto(`${stack.url}/rules/new`);
     const text = page.locator('textarea#reply_0_text');

@@ -84,6 +84,7 @@ export const dict: Record<string, [string, string]> = {
   'editor.matchHelp': ['填写的每一项条件都要满足。消息会先规范化：去空格、转小写、全角转半角。输入后按回车添加。', 'Every filled condition must hold. Messages are normalised first (trimmed, lower-case, full-width folded). Press Enter to add.'],
   'editor.keywordPlaceholder': ['输入关键词后回车', 'Type a keyword, press Enter'],
   'editor.broadTitle': ['关键词可能太宽泛（基于最近 30 天 {n} 条客户消息测算）', 'Keywords may be too broad (measured on {n} customer messages of the last 30 days)'],
+  'editor.broadTitleNoSample': ['关键词可能太宽泛（最近 30 天还没有客户消息可供测算命中率）', 'Keywords may be too broad (no customer messages in the last 30 days to measure on yet)'],
   'editor.hitRate': ['命中率 {pct}%', 'hit rate {pct}%'],
   'editor.tryInstead': ['建议改为', 'try'],
   'editor.replies': ['回复内容（1–5 条，按顺序发送）', 'Replies (1–5, sent in order)'],

@@ -237,17 +237,17 @@ export default function RuleEditorPage() {
                   showIcon
                   style={{ marginBottom: 12 }}
                   data-testid="broad-warnings"
-                  title={t('editor.broadTitle', { n: sample })}
+                  title={sample > 0 ? t('editor.broadTitle', { n: sample }) : t('editor.broadTitleNoSample')}
                   description={
                     <ul style={{ margin: 0, paddingLeft: 18 }}>
                       {warnings.map((w, i) => (
                         <li key={i}>
                           <Typography.Text strong>{w.keyword}</Typography.Text>
-                          {w.share !== undefined && <Tag color="orange" style={{ marginLeft: 6 }}>{t('editor.hitRate', { pct: (w.share * 100).toFixed(1) })}</Tag>} {w.reason}
+                          {w.share !== undefined && (w.sample_size ?? 0) > 0 && <Tag color="orange" style={{ marginLeft: 6 }}>{t('editor.hitRate', { pct: (w.share * 100).toFixed(1) })}</Tag>} {w.reason}
                           {w.suggestion && (
                             <>
                               {' '}
-                              · {t('editor.tryInstead')} <code>{w.suggestion}</code>
+                              · {t('editor.tryInstead')} {w.suggestion}
                             </>
                           )}
                         </li>
