@@ -1,6 +1,8 @@
 /**
  * End to end: the console in Debian's Chromium (playwright-core) against a WeReply with the mock
- * WeCom and the demo data, over real HTTP. Screenshots of the main pages go to docs/screenshots/.
+ * WeCom and the demo data, over real HTTP. Screenshots of the main pages are taken on every run; they
+ * go to docs/screenshots/ (the README's) with UPDATE_SCREENSHOTS=1, to test-results/screenshots/
+ * otherwise, so a test run leaves the working tree as it found it.
  *
  * The steps run in order in one browser page, as an operator would use the console.
  */
@@ -13,7 +15,7 @@ import { seedDemo } from '../../src/cli/demo-seed.js';
 import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+const SHOTS = path.resolve(import.meta.dirname, process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-results/screenshots');
 const STEP = 120_000;
 
 let stack: Stack;
