@@ -32,6 +32,7 @@ import type { Config } from './config.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
+import { RedisWakeup } from './jobs/redis-wakeup.js';
 import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
 import { MaterialStore } from './materials/material-store.js';
 import { createMetrics } from './metrics.js';
@@ -52,6 +53,8 @@ export interface CreateOptions {
   /** Start the job runner and outbox worker (default true). */
   workers?: boolean;
   wakeup?: Wakeup;
+  /** Tune the pull-job runner for tests (its poll finds work when no wake-up signal came). */
+  jobs?: { pollMs?: number };
   /** Tune the outbox for tests. */
   outbox?: { leaseMs?: number; pollMs?: number; concurrency?: number; maxAttempts?: number };
   /** WeCom call timeout (ms). */
@@ -84,7 +87,22 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   });
   const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const metrics = createMetrics(store.db);
-  const wakeup = opts.wakeup ?? new LocalWakeup();
+  // Several instances (PostgreSQL + REDIS_URL): a notify anywhere wakes idle workers everywhere.
+  let redisWakeup: RedisWakeup | undefined;
+  if (!opts.wakeup && config.redisUrl) {
+    if (!config.databaseUrl) log.warn('REDIS_URL is set without DATABASE_URL: instances share work only through one PostgreSQL database; Redis only wakes them');
+    // Instances sharing a database share a channel; other deployments on the same Redis are not woken.
+    const namespace = crypto.createHash('sha256').update(`${config.databaseUrl ?? config.dataDir}|${opts.pgSchema ?? ''}`).digest('hex').slice(0, 12);
+    redisWakeup = new RedisWakeup(config.redisUrl, namespace, log.child({ component: 'wakeup' }));
+    try {
+      await redisWakeup.start();
+    } catch (err) {
+      await redisWakeup.close();
+      await store.close();
+      throw new Error(`cannot reach Redis at REDIS_URL (${redactUrl(config.redisUrl)}): ${String((err as Error).message)}`);
+    }
+  }
+  const wakeup = opts.wakeup ?? redisWakeup ?? new LocalWakeup();
   const rules = new RuleCache(store.db, config.timezone);
   const compliance = new ComplianceGuard(store.db);
   const materials = new MaterialStore(store.db, config.dataDir);
@@ -125,7 +143,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     },
     compliance,
   });
-  const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }), leaseMs: 30_000 });
+  const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }), leaseMs: 30_000, ...(opts.jobs?.pollMs ? { pollMs: opts.jobs.pollMs } : {}) });
   if (wecom) {
     runner.register(
       KF_SYNC_JOB,
@@ -258,7 +276,19 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       await app.close();
       await runner.stop();
       await outbox.stop();
+      await redisWakeup?.close();
       await store.close();
     },
   };
+}
+
+/** A connection URL without its password, for error messages and logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'an unparsable URL';
+  }
 }

@@ -18,6 +18,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** Redis for the wake-up signal between instances (scaled-out mode, with DATABASE_URL). */
+  redisUrl?: string;
   /** null in demo mode until the embedded mock WeCom is started and fills it in. */
   wecom: WeComConfig | null;
   demo: boolean;
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     dataDir: path.resolve(env.WEREPLY_DATA_DIR || './data'),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     wecom,
     demo,
     adminToken,
