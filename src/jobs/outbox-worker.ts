@@ -170,7 +170,13 @@ export class OutboxWorker {
     }
 
     if (this.opts.compliance) {
-      const verdict = await this.opts.compliance.outbound(payload.reply);
+      let verdict: Verdict;
+      try {
+        verdict = await this.opts.compliance.outbound(payload.reply);
+      } catch (err) {
+        // Nothing unchecked goes out: the row waits for a retry (the database read may have failed).
+        return this.finish(row, { kind: 'retry', reason: `compliance check failed: ${String((err as Error)?.message ?? err)}` }, false);
+      }
       if (verdict.hold) return this.hold(row, verdict);
     }
 
