@@ -68,7 +68,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
 
   function shape(verdict: Verdict, req: FastifyRequest) {
     const mask = piiMaskerFor(req);
-    return { findings: verdict.findings, pii: verdict.pii, needs_override: verdict.findings.some((f) => verdict.needsApproval.includes(f.id)) || verdict.needsApproval.some((id) => id.startsWith('pii:')), hold_reason: verdict.reason ? mask(verdict.reason) : null };
+    return { findings: verdict.findings, pii: verdict.pii, needs_override: verdict.hold, hold_reason: verdict.reason ? mask(verdict.reason) : null };
   }
 
   app.post<{ Params: { id: number }; Body: { text: string } }>(
