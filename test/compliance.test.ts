@@ -178,7 +178,7 @@ describe.each(ENGINES)('compliance guard on %s', (engine) => {
     const sup = await s.api('POST', `/api/conversations/${id}/messages`, { text: '保证提分，不提分全额退款（见合同第3条）' }, tokens.supervisor);
     const ok = await s.api('POST', `/api/conversations/${id}/messages/confirm`, { confirmation_token: sup.body.confirmation_token, override_reason: '合同条款原文，法务确认' }, tokens.supervisor);
     expect(ok.status).toBe(202);
-    await s.mock.waitForSent(1, 10_000, (x) => x.body.touser === 'wm_clean' && String(x.body.text?.content).includes('合同第3条'));
+    await s.mock.waitForSent(1, 10_000, (x) => x.body.touser === 'wm_clean' && String((x.body.text as { content?: string } | undefined)?.content).includes('合同第3条'));
     const audit = (await s.api('GET', `/api/compliance/audit?subject_type=agent_message&subject_id=${ok.body.agent_message_id}`)).body.map((e: { action: string }) => e.action);
     expect(audit.sort()).toEqual(['confirmed', 'overridden']);
   });
