@@ -63,6 +63,39 @@ describe.each(ENGINES)('inbox API on %s', (engine) => {
     expect(event!.conversation_ids).toContain(id);
   });
 
+  it('shows the photos and files customers send, kept after WeCom forgets them (3 days)', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    await s.mock.customerSays({ external_userid: 'wm_photo', msgtype: 'image', content: { media_id: s.mock.customerMedia('image', png, 'broken.png') } });
+    await s.mock.customerSays({ external_userid: 'wm_photo', msgtype: 'file', content: { media_id: s.mock.customerMedia('file', pdf, '发票.pdf') } });
+    await s.mock.customerSays({ external_userid: 'wm_photo', msgtype: 'image', content: { media_id: s.mock.customerMedia('image', png) } });
+    const id = await eventually(async () => Number((await s.wr.store.db.selectFrom('conversations').select('id').where('external_userid', '=', 'wm_photo').executeTakeFirst())?.id ?? 0));
+    const items = await eventually(async () => {
+      const got = ((await s.api('GET', `/api/conversations/${id}/messages`, undefined, agent)).body as { items: (Item & { msgtype: string; media_url: string | null })[] }).items.filter((i) => i.kind === 'in');
+      return got.length === 3 ? got : undefined;
+    });
+    const [photo, file, late] = items.map((i) => i.media_url!);
+    expect(photo).toMatch(new RegExp(`^/api/conversations/${id}/messages/\\d+/media$`));
+    const get = (url: string) => fetch(s.url + url, { headers: { authorization: `Bearer ${agent}` } });
+    const shown = await get(photo!);
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get('content-type')).toBe('image/png');
+    expect(shown.headers.get('content-disposition')).toMatch(/^inline/);
+    expect(Buffer.from(await shown.arrayBuffer()).equals(png)).toBe(true);
+    const doc = await get(file!);
+    expect(doc.headers.get('content-type')).toBe('application/pdf');
+    expect(doc.headers.get('content-disposition')).toMatch(/^attachment; filename="file-\d+\.pdf"/);
+
+    s.mock.advanceClock(4 * 86400_000);
+    const again = await get(photo!); // kept: WeCom's copy is gone now
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer()).equals(png)).toBe(true);
+    const gone = await get(late!);
+    expect(gone.status).toBe(410);
+    expect(((await gone.json()) as { error: string }).error).toContain('3 days');
+    expect((await get(`/api/conversations/${id}/messages/999999/media`)).status).toBe(404);
+  });
+
   it('answers 404 for a conversation that does not exist and 401 without a token', async () => {
     expect((await s.api('GET', '/api/conversations/999999/messages')).status).toBe(404);
     expect((await fetch(`${s.url}/api/conversations`)).status).toBe(401);

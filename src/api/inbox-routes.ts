@@ -11,6 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { maskPii } from '../compliance/pii.js';
 import type { Services } from '../services.js';
+import { WeComApiError, WeComNetworkError } from '../channels/wecom-kf/api-client.js';
+import { InboundMediaCache } from '../materials/inbound-media.js';
 import { ApiError } from './http-errors.js';
 import { canViewPii, maskDeep } from './pii-view.js';
 
@@ -53,6 +55,7 @@ const timelineItemSchema = {
     msgtype: { type: 'string' },
     text: { type: ['string', 'null'] },
     media: { type: ['object', 'null'], additionalProperties: true, description: 'in: the media item of an image/voice/video/file message (media_id…)' },
+    media_url: { type: ['string', 'null'], description: 'in: where to fetch the picture, voice note, video or file the customer sent (GET with the same token)' },
     event: { type: ['string', 'null'] },
     matched_rules: { type: 'array', items: { type: 'object', properties: { rule_id: { type: 'integer' }, name: { type: 'string' } } } },
     payload: { type: ['object', 'null'], additionalProperties: true, description: 'out: the reply item (text, image with material_id, …)' },
@@ -87,10 +90,16 @@ function parseJson(s: string | null): any {
   }
 }
 
+/** Message types whose bytes WeCom keeps for download (media/get) for 3 days. */
+const DOWNLOADABLE = new Set(['image', 'voice', 'video', 'file']);
+/** Shown in the page (the rest downloads): never HTML or SVG, which could run script on this origin. */
+const INLINE = /^(image\/(png|jpeg|gif|webp|bmp)|video\/mp4|audio\/(amr|mpeg|mp4|ogg|wav))$/;
+
 const MEDIA_TYPES = new Set(['image', 'voice', 'video', 'file', 'location', 'link', 'business_card', 'miniprogram', 'channels_shop_product', 'channels_shop_order']);
 
 export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<void> {
   const db = s.store.db;
+  const inboundMedia = new InboundMediaCache(s.config.dataDir);
 
   async function conversationExists(id: number): Promise<void> {
     const row = await db.selectFrom('conversations').select('id').where('id', '=', id).executeTakeFirst();
@@ -222,6 +231,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
             msgtype: m.msgtype,
             text: hide(m.text),
             media,
+            media_url: DOWNLOADABLE.has(m.msgtype) && typeof media?.media_id === 'string' ? `/api/conversations/${id}/messages/${Number(m.id)}/media` : null,
             event: m.msgtype === 'event' ? String(raw.event?.event_type ?? '') || null : null,
             matched_rules: matched,
             payload: null,
@@ -290,6 +300,43 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
         follow_up: !!Number(r.follow_up),
         created_at: Number(r.created_at),
       }));
+    },
+  );
+
+  app.get<{ Params: { id: number; messageId: number } }>(
+    '/api/conversations/:id/messages/:messageId/media',
+    {
+      schema: {
+        tags: ['inbox'],
+        summary:
+          'The picture, voice note, video or file a customer sent: downloaded from WeCom (media/get) on first view and kept, since WeCom keeps it only 3 days. Type from the bytes; pictures, audio and video inline, anything else as a download',
+        params: { type: 'object', required: ['id', 'messageId'], properties: { id: { type: 'integer', minimum: 1 }, messageId: { type: 'integer', minimum: 1 } } },
+      },
+    },
+    async (req, reply) => {
+      const m = await db.selectFrom('messages').select(['msgid', 'msgtype', 'raw']).where('id', '=', req.params.messageId).where('conversation_id', '=', req.params.id).executeTakeFirst();
+      if (!m) throw new ApiError(404, `conversation ${req.params.id} has no message ${req.params.messageId}`);
+      const mediaId = (parseJson(m.raw)?.[m.msgtype] as { media_id?: unknown } | undefined)?.media_id;
+      if (!DOWNLOADABLE.has(m.msgtype) || typeof mediaId !== 'string') throw new ApiError(404, `message ${req.params.messageId} is a ${m.msgtype} message, with nothing to download`);
+      let media = await inboundMedia.get(m.msgid);
+      if (!media) {
+        if (!s.wecom) throw new ApiError(503, 'WeCom is not configured, so the media cannot be fetched');
+        try {
+          media = await inboundMedia.put(m.msgid, (await s.wecom.downloadMedia(mediaId)).bytes);
+        } catch (err) {
+          if (err instanceof WeComApiError && err.errcode === 40007) throw new ApiError(410, 'WeCom no longer has this media: it keeps what customers send for 3 days, and it was not opened in time');
+          if (err instanceof WeComApiError || err instanceof WeComNetworkError) throw new ApiError(502, `could not fetch the media from WeCom: ${err.message}`);
+          throw err;
+        }
+      }
+      const inline = INLINE.test(media.mime);
+      const name = `${m.msgtype}-${req.params.messageId}${media.ext ? `.${media.ext}` : ''}`;
+      return reply
+        .header('content-type', inline ? media.mime : media.mime === 'application/pdf' ? 'application/pdf' : 'application/octet-stream')
+        .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${name}"`)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, max-age=86400')
+        .send(media.bytes);
     },
   );
 

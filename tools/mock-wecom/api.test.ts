@@ -348,6 +348,26 @@ describe('media/upload', () => {
     expect((await api('/cgi-bin/kf/send_msg', { touser: 'wmM', open_kfid: KF, msgtype: 'image', image: { media_id: 'invented' } })).errcode).toBe(40007);
   });
 
+  it('media/get returns the bytes as a download for 3 days (customer media too), then 40007 as JSON', async () => {
+    const png = fakePng(200);
+    const up = await uploadMedia(mock.url, accessToken, 'image', png, 'a.png');
+    const fromCustomer = mock.customerMedia('file', Buffer.from('%PDF-1.4 invoice'), '发票.pdf');
+    const get = (mediaId: string) => fetch(`${mock.url}/cgi-bin/media/get?access_token=${accessToken}&media_id=${encodeURIComponent(mediaId)}`);
+    const res = await get(up.json.media_id as string);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${String(up.json.media_id)}.png"`);
+    expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+    expect(Buffer.from(await (await get(fromCustomer)).arrayBuffer()).toString()).toBe('%PDF-1.4 invoice');
+    await advance(72 * H + 1);
+    const expired = await get(fromCustomer);
+    expect(expired.headers.get('content-type')).toContain('application/json');
+    expect(((await expired.json()) as { errcode: number }).errcode).toBe(40007);
+    expect(((await (await get('invented')).json()) as { errcode: number }).errcode).toBe(40007);
+    const noToken = await fetch(`${mock.url}/cgi-bin/media/get?media_id=${encodeURIComponent(fromCustomer)}`);
+    expect(((await noToken.json()) as { errcode: number }).errcode).not.toBe(0);
+  });
+
   it('checks the type by content and the size per type', async () => {
     expect((await uploadMedia(mock.url, accessToken, 'image', Buffer.from('not an image at all'), 'a.png')).json.errcode).toBe(40004);
     expect((await uploadMedia(mock.url, accessToken, 'photo', fakePng(), 'a.png')).json.errcode).toBe(40005);

@@ -8,8 +8,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { buildKfEventCallback, buildUrlVerification, sendHttp, withQuery, type CallbackQuery, type HttpTry } from './callback.js';
 import { aesKeyFromEncodingAESKey } from './crypto.js';
 import { ERR, errmsg } from './errcodes.js';
-import { checkUpload, MEDIA_TYPES, parseMultipart, type MediaType } from './media.js';
-import { KfWorld, randomAlnum, type ApiResult, type KfMessage, type ServiceState } from './wecom.js';
+import { checkUpload, MEDIA_TYPES, parseMultipart, sniff, type MediaType } from './media.js';
+import { KfWorld, randomAlnum, type ApiResult, type KfMessage, type Media, type ServiceState } from './wecom.js';
+
+/** media/get's Content-Type, from the bytes (as WeCom's storage would know it). */
+const SNIFFED_CONTENT_TYPES: Record<ReturnType<typeof sniff>, string> = { png: 'image/png', jpeg: 'image/jpeg', mp4: 'video/mp4', amr: 'audio/amr', other: 'application/octet-stream' };
 
 export const DEFAULT_ENCODING_AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
@@ -193,6 +196,11 @@ export interface MockWeCom {
   now(): number;
 
   customerSays(input: CustomerSaysInput): Promise<InjectResult>;
+  /**
+   * Media a customer sends (a photo, a voice note, a file): stored like WeCom stores it for 3 days;
+   * use the media_id in customerSays({ msgtype: 'image', content: { media_id } }).
+   */
+  customerMedia(type: MediaType, data: Buffer, filename?: string): string;
   servicerSays(input: ServicerSaysInput): Promise<InjectResult>;
   enterSession(input: EnterSessionInput): Promise<InjectResult & { welcome_code?: string }>;
   pushEvent(input: PushEventInput): Promise<InjectResult>;
@@ -234,6 +242,7 @@ const API_ROUTES = new Set([
   '/cgi-bin/kf/servicer/list',
   '/cgi-bin/kf/customer/batchget',
   '/cgi-bin/media/upload',
+  '/cgi-bin/media/get',
 ]);
 
 interface ActiveFault {
@@ -468,6 +477,11 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
       return { status: 200, result: world.servicerList(query.get('open_kfid') ?? asObject(body).open_kfid) };
     }
     if (path === '/cgi-bin/media/upload') return { status: 200, result: upload(query.get('type'), raw, contentType, tooLarge) };
+    if (path === '/cgi-bin/media/get') {
+      // A file download when it works (headers as WeCom sends them), the usual JSON error otherwise.
+      const got = world.getMedia(query.get('media_id'));
+      return { status: 200, result: got.media ? { errcode: 0, file: got.media } : { errcode: got.errcode } };
+    }
     if (method !== 'POST') return { status: 200, result: { errcode: ERR.INVALID_PARAM, errmsgDetail: 'this API needs POST' } };
     if (jsonError) return { status: 200, result: { errcode: ERR.INVALID_PARAM, errmsgDetail: 'Warning: wrong json format.' } };
     const b = asObject(body);
@@ -502,7 +516,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     }
     const check = checkUpload(mediaType, part.data);
     if (check.errcode !== 0) return { errcode: check.errcode, errmsgDetail: check.detail };
-    const m = world.addMedia(mediaType, part.data.length, part.filename);
+    const m = world.addMedia(mediaType, part.data.length, part.filename, part.data);
     return { errcode: 0, type: mediaType, media_id: m.media_id, created_at: String(Math.floor(m.createdAt / 1000)) };
   }
 
@@ -585,6 +599,18 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     sentRec(result.errcode, faultKind, result.msgid);
     if (faultKind === 'drop-after') {
       req.socket.destroy();
+      return;
+    }
+    const file = result.file as Media | undefined;
+    if (file?.data) {
+      const ext = file.filename?.includes('.') ? file.filename.slice(file.filename.lastIndexOf('.')) : '';
+      res.writeHead(200, {
+        'content-type': SNIFFED_CONTENT_TYPES[sniff(file.data)],
+        'content-disposition': `attachment; filename="${file.media_id}${ext}"`,
+        'cache-control': 'no-cache, must-revalidate',
+        'content-length': file.data.length,
+      });
+      res.end(file.data);
       return;
     }
     const payload = renderApi(result);
@@ -776,6 +802,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     verifications,
     now,
     customerSays: api.customerSays,
+    customerMedia: (type, data, filename) => world.addMedia(type, data.length, filename, data).media_id,
     servicerSays: api.servicerSays,
     enterSession: api.enterSession,
     pushEvent: api.pushEvent,

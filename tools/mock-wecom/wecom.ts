@@ -79,6 +79,8 @@ export interface Media {
   createdAt: number;
   size: number;
   filename?: string;
+  /** The bytes, for media/get. */
+  data?: Buffer;
 }
 
 export interface ApiResult {
@@ -717,9 +719,17 @@ export class KfWorld {
 
   // ---------------------------------------------------------------- media
 
-  addMedia(type: MediaType, size: number, filename?: string): Media {
-    const m: Media = { media_id: '3' + randomB64url(48), type, createdAt: this.now(), size, filename };
+  addMedia(type: MediaType, size: number, filename?: string, data?: Buffer): Media {
+    const m: Media = { media_id: '3' + randomB64url(48), type, createdAt: this.now(), size, filename, ...(data ? { data } : {}) };
     this.media.set(m.media_id, m);
     return m;
+  }
+
+  /** media/get: the bytes of a temporary media (3 days), or 40007. */
+  getMedia(mediaId: string | null): { errcode: number; media?: Media } {
+    if (!mediaId) return { errcode: ERR.MISSING_MEDIA_ID };
+    const m = this.media.get(mediaId);
+    if (!m || !m.data || this.now() - m.createdAt > LIFETIMES.mediaMs) return { errcode: ERR.INVALID_MEDIA_ID };
+    return { errcode: 0, media: m };
   }
 }

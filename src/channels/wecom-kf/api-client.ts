@@ -177,6 +177,49 @@ export class WeComClient {
     return String(res.media_id);
   }
 
+  /**
+   * media/get: the bytes of media a customer sent (media_id from sync_msg; WeCom keeps it 3 days).
+   * A JSON body is WeCom's error answer (40007 once the media expired); the token is refreshed once.
+   */
+  async downloadMedia(mediaId: string, maxBytes = 25 * 1024 * 1024): Promise<{ bytes: Buffer; contentType: string | null }> {
+    const api = 'media/get';
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken();
+      let res: Response;
+      let bytes: Buffer;
+      try {
+        // Rare and possibly large: fetch streams the body; three times the usual timeout.
+        res = await fetch(this.url(api, token, { media_id: mediaId }), { signal: AbortSignal.timeout((this.opts.timeoutMs ?? 10_000) * 3) });
+        const length = Number(res.headers.get('content-length') ?? 0);
+        if (length > maxBytes) throw new WeComNetworkError(api, `media is ${length} bytes, more than the ${maxBytes} accepted`);
+        bytes = Buffer.from(await res.arrayBuffer());
+      } catch (err) {
+        if (err instanceof WeComNetworkError) throw err;
+        this.opts.onApiError?.(api, 'network', describeFetchError(err));
+        throw new WeComNetworkError(api, describeFetchError(err));
+      }
+      const contentType = res.headers.get('content-type');
+      if (contentType?.includes('json') || (bytes.length < 4096 && bytes.subarray(0, 12).toString() === '{"errcode":')) {
+        let json: { errcode?: number; errmsg?: string } = {};
+        try {
+          json = JSON.parse(bytes.toString('utf8')) as typeof json;
+        } catch {
+          /* not JSON after all: treat as the file */
+        }
+        const errcode = Number(json.errcode ?? 0);
+        if (errcode !== 0) {
+          if (TOKEN_ERRCODES.has(errcode) && attempt === 0) {
+            await this.opts.tokenCache.invalidate(this.tokenKey, token);
+            continue;
+          }
+          this.opts.onApiError?.(api, errcode, String(json.errmsg ?? ''));
+          throw new WeComApiError(api, errcode, String(json.errmsg ?? ''));
+        }
+      }
+      return { bytes, contentType };
+    }
+  }
+
   private url(api: string, token: string, query: Record<string, string>): string {
     const qs = new URLSearchParams({ access_token: token, ...query });
     return `${this.opts.apiBase}/cgi-bin/${api}?${qs}`;

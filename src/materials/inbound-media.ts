@@ -1,0 +1,52 @@
+/**
+ * Media customers sent (photos, voice notes, videos, files), kept once downloaded from WeCom: its
+ * media_id lives only 3 days, the conversation history longer. Files are named by a digest of the
+ * message id under <data dir>/inbound-media/ and written atomically (temp file + rename), so two
+ * instances downloading the same media at once cannot leave a half-written file.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileTypeFromBuffer } from 'file-type';
+
+export interface InboundMedia {
+  bytes: Buffer;
+  /** From the bytes, not from what the sender or WeCom claimed. */
+  mime: string;
+  ext: string | null;
+}
+
+export class InboundMediaCache {
+  private readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'inbound-media');
+  }
+
+  async get(msgid: string): Promise<InboundMedia | null> {
+    try {
+      return await describe(await fs.readFile(this.file(msgid)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async put(msgid: string, bytes: Buffer): Promise<InboundMedia> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const file = this.file(msgid);
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, file);
+    return describe(bytes);
+  }
+
+  private file(msgid: string): string {
+    return path.join(this.dir, crypto.createHash('sha256').update(msgid).digest('hex'));
+  }
+}
+
+async function describe(bytes: Buffer): Promise<InboundMedia> {
+  const type = await fileTypeFromBuffer(bytes);
+  return { bytes, mime: type?.mime ?? 'application/octet-stream', ext: type?.ext ?? null };
+}
