@@ -34,7 +34,9 @@ import { JobRunner } from './jobs/job-runner.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
 import { RedisWakeup } from './jobs/redis-wakeup.js';
 import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
+import { InboundMediaCache } from './materials/inbound-media.js';
 import { MaterialStore } from './materials/material-store.js';
+import { MediaKeeper } from './jobs/media-keeper.js';
 import { createMetrics } from './metrics.js';
 import { reassignDeparted } from './pipeline/assign-conversation.js';
 import { ComplianceGuard } from './pipeline/compliance-guard.js';
@@ -55,6 +57,8 @@ export interface CreateOptions {
   wakeup?: Wakeup;
   /** Tune the pull-job runner for tests (its poll finds work when no wake-up signal came). */
   jobs?: { pollMs?: number };
+  /** How often customers' media of the last 3 days is downloaded before WeCom deletes it (ms; default 60 s). */
+  mediaKeepEveryMs?: number;
   /** Tune the outbox for tests. */
   outbox?: { leaseMs?: number; pollMs?: number; concurrency?: number; maxAttempts?: number };
   /** WeCom call timeout (ms). */
@@ -106,6 +110,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   const rules = new RuleCache(store.db, config.timezone);
   const compliance = new ComplianceGuard(store.db);
   const materials = new MaterialStore(store.db, config.dataDir);
+  const inboundMedia = new InboundMediaCache(config.dataDir);
   const jobs = new JobQueue(store, workerId);
   let ready = false;
 
@@ -179,7 +184,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const services: Services = { config, store, rules, compliance, materials, metrics, wecom, wakeup, log, ready: () => ready };
+  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {
@@ -214,6 +219,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   let started = false;
   let housekeeping: NodeJS.Timeout | undefined;
   let servicerSync: NodeJS.Timeout | undefined;
+  let mediaKeeping: NodeJS.Timeout | undefined;
   /** Callback records only guard against retries and replays (minutes); a week is plenty. */
   const pruneCallbacks = async () => {
     try {
@@ -247,6 +253,13 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       void sync();
       servicerSync = setInterval(() => void sync(), 600_000).unref();
     }
+    // Customers' photos and files, kept before WeCom deletes them (3 days).
+    if (wecom) {
+      const keeper = new MediaKeeper(store, wecom, inboundMedia, log.child({ component: 'media' }));
+      const keep = () => void keeper.sweep().catch((err: unknown) => log.warn({ err }, 'keeping customer media failed; will try again'));
+      keep();
+      mediaKeeping = setInterval(keep, opts.mediaKeepEveryMs ?? 60_000).unref();
+    }
     // Catch up: messages that arrived while WeReply was down (their callbacks failed) are pulled now.
     if (wecom) {
       const now = Date.now();
@@ -273,6 +286,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       ready = false;
       clearInterval(housekeeping);
       clearInterval(servicerSync);
+      clearInterval(mediaKeeping);
       await app.close();
       await runner.stop();
       await outbox.stop();

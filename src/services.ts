@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { WeComClient } from './channels/wecom-kf/api-client.js';
 import type { Config } from './config.js';
+import type { InboundMediaCache } from './materials/inbound-media.js';
 import type { MaterialStore } from './materials/material-store.js';
 import type { Metrics } from './metrics.js';
 import type { Wakeup } from './jobs/wakeup.js';
@@ -18,6 +19,8 @@ export interface Services {
   /** The organisation's risk words and compliance settings, compiled. */
   compliance: ComplianceGuard;
   materials: MaterialStore;
+  /** Media customers sent, kept past WeCom's 3 days. */
+  inboundMedia: InboundMediaCache;
   metrics: Metrics;
   /** null until WeCom is configured. */
   wecom: WeComClient | null;

@@ -3,7 +3,9 @@
  * the bot's and the agent's replies and their outbox states, PII masked for agents, and the live
  * change stream (SSE).
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MediaKeeper } from '../src/jobs/media-keeper.js';
 import { ENGINES, eventually, startStack, type Stack } from './stack.js';
 
 type Item = { kind: 'in' | 'out'; by: string; text: string | null; status: string | null };
@@ -63,18 +65,20 @@ describe.each(ENGINES)('inbox API on %s', (engine) => {
     expect(event!.conversation_ids).toContain(id);
   });
 
-  it('shows the photos and files customers send, kept after WeCom forgets them (3 days)', async () => {
+  it('shows the photos and files customers send, and keeps them after WeCom deletes them (3 days)', async () => {
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-    await s.mock.customerSays({ external_userid: 'wm_photo', msgtype: 'image', content: { media_id: s.mock.customerMedia('image', png, 'broken.png') } });
-    await s.mock.customerSays({ external_userid: 'wm_photo', msgtype: 'file', content: { media_id: s.mock.customerMedia('file', pdf, '发票.pdf') } });
-    await s.mock.customerSays({ external_userid: 'wm_photo', msgtype: 'image', content: { media_id: s.mock.customerMedia('image', png) } });
+    const says = (msgtype: string, media_id: string) => s.mock.customerSays({ external_userid: 'wm_photo', msgtype, content: { media_id } });
+    await says('image', s.mock.customerMedia('image', png, 'broken.png'));
+    await says('file', s.mock.customerMedia('file', pdf, '发票.pdf'));
+    await says('image', s.mock.customerMedia('image', png)); // nobody opens this one
+    await says('image', 'deleted-on-wecom-already'); // e.g. WeReply was down for days
     const id = await eventually(async () => Number((await s.wr.store.db.selectFrom('conversations').select('id').where('external_userid', '=', 'wm_photo').executeTakeFirst())?.id ?? 0));
     const items = await eventually(async () => {
-      const got = ((await s.api('GET', `/api/conversations/${id}/messages`, undefined, agent)).body as { items: (Item & { msgtype: string; media_url: string | null })[] }).items.filter((i) => i.kind === 'in');
-      return got.length === 3 ? got : undefined;
+      const got = ((await s.api('GET', `/api/conversations/${id}/messages`, undefined, agent)).body as { items: (Item & { media_url: string | null })[] }).items.filter((i) => i.kind === 'in');
+      return got.length === 4 ? got : undefined;
     });
-    const [photo, file, late] = items.map((i) => i.media_url!);
+    const [photo, file, unopened, deleted] = items.map((i) => i.media_url!);
     expect(photo).toMatch(new RegExp(`^/api/conversations/${id}/messages/\\d+/media$`));
     const get = (url: string) => fetch(s.url + url, { headers: { authorization: `Bearer ${agent}` } });
     const shown = await get(photo!);
@@ -86,11 +90,18 @@ describe.each(ENGINES)('inbox API on %s', (engine) => {
     expect(doc.headers.get('content-type')).toBe('application/pdf');
     expect(doc.headers.get('content-disposition')).toMatch(/^attachment; filename="file-\d+\.pdf"/);
 
-    s.mock.advanceClock(4 * 86400_000);
-    const again = await get(photo!); // kept: WeCom's copy is gone now
-    expect(again.status).toBe(200);
-    expect(Buffer.from(await again.arrayBuffer()).equals(png)).toBe(true);
-    const gone = await get(late!);
+    // The keeper fetches what nobody opened (the two opened ones are already kept).
+    const keeper = new MediaKeeper(s.wr.store, s.wr.wecom!, s.wr.inboundMedia, pino({ level: 'silent' }));
+    expect(await keeper.sweep()).toBe(1);
+    expect(await keeper.sweep()).toBe(0);
+
+    s.mock.advanceClock(4 * 86400_000); // WeCom's copies are gone now
+    for (const url of [photo!, unopened!]) {
+      const res = await get(url);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+    }
+    const gone = await get(deleted!);
     expect(gone.status).toBe(410);
     expect(((await gone.json()) as { error: string }).error).toContain('3 days');
     expect((await get(`/api/conversations/${id}/messages/999999/media`)).status).toBe(404);

@@ -12,7 +12,6 @@ import { sql } from 'kysely';
 import { maskPii } from '../compliance/pii.js';
 import type { Services } from '../services.js';
 import { WeComApiError, WeComNetworkError } from '../channels/wecom-kf/api-client.js';
-import { InboundMediaCache } from '../materials/inbound-media.js';
 import { ApiError } from './http-errors.js';
 import { canViewPii, maskDeep } from './pii-view.js';
 
@@ -99,7 +98,7 @@ const MEDIA_TYPES = new Set(['image', 'voice', 'video', 'file', 'location', 'lin
 
 export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<void> {
   const db = s.store.db;
-  const inboundMedia = new InboundMediaCache(s.config.dataDir);
+  const inboundMedia = s.inboundMedia;
 
   async function conversationExists(id: number): Promise<void> {
     const row = await db.selectFrom('conversations').select('id').where('id', '=', id).executeTakeFirst();

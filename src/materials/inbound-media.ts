@@ -32,6 +32,15 @@ export class InboundMediaCache {
     }
   }
 
+  async has(msgid: string): Promise<boolean> {
+    try {
+      await fs.access(this.file(msgid));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async put(msgid: string, bytes: Buffer): Promise<InboundMedia> {
     await fs.mkdir(this.dir, { recursive: true });
     const file = this.file(msgid);
