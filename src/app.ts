@@ -160,6 +160,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         log: log.child({ component: 'kf_sync' }),
         staleAfterMs: config.staleAfterSeconds * 1000,
         extendLease: (job) => jobs.extend(job, 30_000),
+        outbox: outbox.fastLane,
         onIngested: (results, origins) => {
           results.forEach((r, i) => (r.stored ? metrics.received.inc({ channel: KF_CHANNEL, origin: String(origins[i]) }) : metrics.duplicates.inc()));
         },

@@ -9,9 +9,9 @@
  *   customer's messages; a row waiting for a retry holds back the later ones.
  * - Retryable failures back off exponentially with jitter; final ones end in 'failed' with the reason.
  */
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { ChannelSender, SendResult, TransferResult } from '../pipeline/types.js';
+import type { ChannelSender, OutboxFastLane, SendResult, TransferResult } from '../pipeline/types.js';
 import type { MessageItem } from '../rules/rule.js';
 import { replyMsgid } from '../pipeline/outbox-ids.js';
 import { assignConversation } from '../pipeline/assign-conversation.js';
@@ -20,7 +20,7 @@ import { outboundTexts } from '../compliance/outbound-check.js';
 import type { ComplianceGuard, Verdict } from '../pipeline/compliance-guard.js';
 import { recordAudit } from '../store/compliance-repo.js';
 import type { Store } from '../store/database.js';
-import type { OutboxRow } from '../store/schema.js';
+import type { Database, OutboxRow } from '../store/schema.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { Wakeup } from './wakeup.js';
 
@@ -96,53 +96,72 @@ export class OutboxWorker {
   }
 
   /** Claims up to `limit` eligible rows: at most one per conversation, the earliest unfinished one. */
-  async claim(limit: number): Promise<ClaimedRow[]> {
+  claim(limit: number): Promise<ClaimedRow[]> {
+    return this.opts.store.write((trx) => this.claimIn(trx, limit));
+  }
+
+  /**
+   * The fast lane: the pull job claims the replies it just enqueued inside its own transaction, so
+   * they are committed already claimed (attempt recorded, as crash safety needs) and go to WeCom
+   * without another commit first. `reserve` → `claimIn` (in the transaction) → `adopt` after it
+   * committed (with [] when it did not: the reservation is freed either way).
+   */
+  get fastLane(): OutboxFastLane<ClaimedRow> {
+    return {
+      reserve: (max) => this.loop.reserve(max),
+      claimIn: (trx, limit, conversationIds) => this.claimIn(trx, limit, conversationIds),
+      adopt: (reserved, rows) => this.loop.adopt(reserved, rows),
+    };
+  }
+
+  private async claimIn(trx: Transaction<Database>, limit: number, conversationIds?: readonly number[]): Promise<ClaimedRow[]> {
+    if (limit <= 0 || conversationIds?.length === 0) return [];
     const now = this.now();
     const leaseUntil = now + (this.opts.leaseMs ?? 30_000);
-    return this.opts.store.write(async (trx) => {
-      const skipLocked = this.opts.store.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
-      const picked = await sql<{ id: number; status: string }>`
-        SELECT o.id, o.status FROM outbox o
-        WHERE o.status IN ('pending', 'retry', 'sending')
-          AND ((o.status <> 'sending' AND o.next_attempt_at <= ${now}) OR (o.status = 'sending' AND o.locked_until < ${now}))
-          AND NOT EXISTS (
-            SELECT 1 FROM outbox p
-            WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
-        ORDER BY o.priority DESC, o.id
-        LIMIT ${limit}
-        ${skipLocked}`.execute(trx);
-      const ids = picked.rows.map((r) => Number(r.id));
-      if (ids.length === 0) return [];
-      const orphaned = picked.rows.filter((r) => r.status === 'sending').map((r) => Number(r.id));
-      if (orphaned.length) {
-        // Their worker died mid-call: WeCom may or may not have delivered them.
-        await trx
-          .updateTable('outbox_attempts')
-          .set({ outcome: 'unknown', finished_at: now, error: 'worker stopped before the answer was recorded' })
-          .where('outbox_id', 'in', orphaned)
-          .where('outcome', '=', 'in_flight')
-          .execute();
-      }
+    const skipLocked = this.opts.store.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
+    const only = conversationIds ? sql`AND o.conversation_id IN (${sql.join([...new Set(conversationIds)])})` : sql``;
+    const picked = await sql<{ id: number; status: string }>`
+      SELECT o.id, o.status FROM outbox o
+      WHERE o.status IN ('pending', 'retry', 'sending')
+        AND ((o.status <> 'sending' AND o.next_attempt_at <= ${now}) OR (o.status = 'sending' AND o.locked_until < ${now}))
+        ${only}
+        AND NOT EXISTS (
+          SELECT 1 FROM outbox p
+          WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
+      ORDER BY o.priority DESC, o.id
+      LIMIT ${limit}
+      ${skipLocked}`.execute(trx);
+    const ids = picked.rows.map((r) => Number(r.id));
+    if (ids.length === 0) return [];
+    const orphaned = picked.rows.filter((r) => r.status === 'sending').map((r) => Number(r.id));
+    if (orphaned.length) {
+      // Their worker died mid-call: WeCom may or may not have delivered them.
       await trx
-        .updateTable('outbox')
-        .set((eb) => ({ status: 'sending', locked_by: this.opts.workerId, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-        .where('id', 'in', ids)
+        .updateTable('outbox_attempts')
+        .set({ outcome: 'unknown', finished_at: now, error: 'worker stopped before the answer was recorded' })
+        .where('outbox_id', 'in', orphaned)
+        .where('outcome', '=', 'in_flight')
         .execute();
-      await trx
-        .insertInto('outbox_attempts')
-        .values(ids.map((id) => ({ outbox_id: id, started_at: now, finished_at: null, outcome: 'in_flight', errcode: null, error: null, worker: this.opts.workerId })))
-        .execute();
-      const rows = await trx
-        .selectFrom('outbox as o')
-        .innerJoin('conversations as c', 'c.id', 'o.conversation_id')
-        .selectAll('o')
-        .select(['c.channel', 'c.open_kfid', 'c.external_userid', 'c.last_customer_msg_at', 'c.sent_since_customer_msg'])
-        .where('o.id', 'in', ids)
-        .orderBy('o.priority', 'desc')
-        .orderBy('o.id')
-        .execute();
-      return rows as ClaimedRow[];
-    });
+    }
+    await trx
+      .updateTable('outbox')
+      .set((eb) => ({ status: 'sending', locked_by: this.opts.workerId, locked_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', ids)
+      .execute();
+    await trx
+      .insertInto('outbox_attempts')
+      .values(ids.map((id) => ({ outbox_id: id, started_at: now, finished_at: null, outcome: 'in_flight', errcode: null, error: null, worker: this.opts.workerId })))
+      .execute();
+    const rows = await trx
+      .selectFrom('outbox as o')
+      .innerJoin('conversations as c', 'c.id', 'o.conversation_id')
+      .selectAll('o')
+      .select(['c.channel', 'c.open_kfid', 'c.external_userid', 'c.last_customer_msg_at', 'c.sent_since_customer_msg'])
+      .where('o.id', 'in', ids)
+      .orderBy('o.priority', 'desc')
+      .orderBy('o.id')
+      .execute();
+    return rows as ClaimedRow[];
   }
 
   private async process(row: ClaimedRow): Promise<void> {

@@ -2,7 +2,9 @@
  * What flows through the pipeline, independent of the channel it came from.
  * Channel adapters (src/channels/*) produce InboundMessage and implement ChannelSender.
  */
+import type { Transaction } from 'kysely';
 import type { MessageItem } from '../rules/rule.js';
+import type { Database } from '../store/schema.js';
 
 export interface InboundMessage {
   channel: string;
@@ -80,4 +82,16 @@ export interface ChannelSender {
   send(message: OutboundMessage): Promise<SendResult>;
   /** Channels without human handoff leave this out. */
   transfer?(request: TransferRequest): Promise<TransferResult>;
+}
+
+/**
+ * The outbox worker's fast lane (OutboxWorker.fastLane): whoever enqueues replies in a transaction can
+ * claim them for sending in that same transaction, so they go to the channel without another commit.
+ * `reserve` slots → `claimIn` inside the transaction → `adopt` once it committed (with [] when it did
+ * not; the reservation is freed either way).
+ */
+export interface OutboxFastLane<R = unknown> {
+  reserve(max: number): number;
+  claimIn(trx: Transaction<Database>, limit: number, conversationIds: readonly number[]): Promise<R[]>;
+  adopt(reserved: number, rows: R[]): void;
 }

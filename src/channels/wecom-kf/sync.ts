@@ -7,6 +7,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Job } from '../../jobs/job-queue.js';
 import type { Wakeup } from '../../jobs/wakeup.js';
+import type { OutboxFastLane } from '../../pipeline/types.js';
 import { ingestMessages, type IngestResult } from '../../pipeline/ingest-message.js';
 import type { RuleCache } from '../../pipeline/rule-cache.js';
 import type { InboundMessage } from '../../pipeline/types.js';
@@ -41,6 +42,8 @@ export interface KfSyncDeps {
   staleAfterMs: number;
   extendLease: (job: Job) => Promise<void>;
   onIngested?: (results: IngestResult[], origins: number[]) => void;
+  /** The outbox worker's fast lane: replies are claimed in the commit that stores their cause. */
+  outbox?: OutboxFastLane;
 }
 
 /** Stores one message normally, or — when that fails — as quarantined with the error, unanswered. */
@@ -102,13 +105,23 @@ export function makeKfSyncHandler(deps: KfSyncDeps) {
             .execute();
         };
         let chunkResults: IngestResult[];
+        // Replies this chunk causes are claimed for sending in the same commit (see OutboxFastLane).
+        let reserved = -1;
+        let claimed: unknown[] = [];
         try {
           chunkResults = await deps.store.write(async (trx) => {
             const r = await ingestMessages(trx, chunk, { rules, staleAfterMs: deps.staleAfterMs, now });
             await saveCursor(trx);
+            const replying = r.filter((x) => x.outboxIds.length > 0).map((x) => x.conversationId);
+            if (deps.outbox && replying.length) {
+              if (reserved < 0) reserved = deps.outbox.reserve(replying.length);
+              claimed = await deps.outbox.claimIn(trx, reserved, replying);
+            }
             return r;
           });
+          if (reserved >= 0) deps.outbox!.adopt(reserved, claimed);
         } catch (err) {
+          if (reserved >= 0) deps.outbox!.adopt(reserved, []);
           // One message WeReply cannot handle must not hold back every message after it (the cursor
           // would never move): store the chunk one by one and quarantine the ones that fail.
           deps.log.error({ err, open_kfid: p.open_kfid }, 'storing a chunk failed; storing its messages one by one');
