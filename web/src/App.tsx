@@ -1,7 +1,7 @@
 import { lazy, Suspense, useState } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { Button, Drawer, Grid, Layout, Menu, Segmented, Space, Spin, Tag, Typography } from 'antd';
-import { ApiOutlined, AppstoreOutlined, CommentOutlined, ExperimentOutlined, LogoutOutlined, MenuOutlined, MessageOutlined, PictureOutlined, SettingOutlined } from '@ant-design/icons';
+import { ApiOutlined, AppstoreOutlined, AuditOutlined, CommentOutlined, ExperimentOutlined, LogoutOutlined, MenuOutlined, MessageOutlined, PictureOutlined, SafetyOutlined, SettingOutlined } from '@ant-design/icons';
 import { useAuth } from './auth';
 import { useI18n } from './i18n';
 import { LoginPage } from './pages/Login';
@@ -13,6 +13,8 @@ const MaterialsPage = lazy(() => import('./pages/Materials'));
 const RoutingPage = lazy(() => import('./pages/Routing'));
 const InboxPage = lazy(() => import('./pages/Inbox'));
 const SettingsPage = lazy(() => import('./pages/Settings'));
+const RiskWordsPage = lazy(() => import('./pages/RiskWords'));
+const AuditPage = lazy(() => import('./pages/Audit'));
 
 export function LangSwitch() {
   const { lang, setLang } = useI18n();
@@ -53,6 +55,8 @@ export function App() {
     { key: '/materials', icon: <PictureOutlined />, label: t('nav.materials') },
     { key: '/routing', icon: <ApiOutlined />, label: t('nav.routing') },
     { key: '/inbox', icon: <MessageOutlined />, label: t('nav.inbox') },
+    { key: '/compliance/words', icon: <SafetyOutlined />, label: t('nav.riskWords') },
+    { key: '/compliance/audit', icon: <AuditOutlined />, label: t('nav.audit') },
     { key: '/settings', icon: <SettingOutlined />, label: t('nav.settings') },
   ];
   const selected = items.find((i) => location.pathname.startsWith(i.key))?.key ?? '/rules';
@@ -114,6 +118,8 @@ export function App() {
               <Route path="/routing" element={<RoutingPage />} />
               <Route path="/inbox" element={<InboxPage />} />
               <Route path="/inbox/:id" element={<InboxPage />} />
+              <Route path="/compliance/words" element={<RiskWordsPage />} />
+              <Route path="/compliance/audit" element={<AuditPage />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="*" element={<Navigate to="/rules" replace />} />
             </Routes>

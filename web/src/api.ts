@@ -83,6 +83,34 @@ export async function blobUrl(path: string): Promise<string> {
 }
 
 /**
+ * Downloads an authenticated file (a plain <a href> cannot send the Authorization header): fetches it
+ * as a blob and clicks a temporary link, named as the server's content-disposition says.
+ */
+export async function download(path: string, fallbackName: string): Promise<string> {
+  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) {
+    let body: any = null;
+    try {
+      body = await res.json();
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401) onUnauthorized?.();
+    throw new ApiError(res.status, (body && body.error) || `${res.status} ${res.statusText}`, body);
+  }
+  const name = /filename="?([^";]+)"?/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}
+
+/**
  * Server-Sent Events over fetch (EventSource cannot send the Authorization header). Reconnects
  * after a pause until the returned function is called.
  */

@@ -21,8 +21,11 @@ export interface Scan {
   masked?: string;
 }
 
-/** Scans `text` 300 ms after the last change; `available` is false when the server has no scan API. */
-export function useComplianceScan(text: string, enabled = true): { scan: Scan | null; available: boolean; loading: boolean } {
+/**
+ * Scans `text` 300 ms after the last change; `available` is false when the server has no scan API.
+ * A new `version` scans the same text again (the risk-word page bumps it when the library changes).
+ */
+export function useComplianceScan(text: string, enabled = true, version = 0): { scan: Scan | null; available: boolean; loading: boolean } {
   const [scan, setScan] = useState<Scan | null>(null);
   const [available, setAvailable] = useState(true);
   const [loading, setLoading] = useState(false);
@@ -44,7 +47,7 @@ export function useComplianceScan(text: string, enabled = true): { scan: Scan | 
         .finally(() => n === seq.current && setLoading(false));
     }, 300);
     return () => clearTimeout(timer);
-  }, [text, enabled, available]);
+  }, [text, enabled, available, version]);
   return { scan: scan && scan.text === text ? scan : null, available, loading };
 }
 

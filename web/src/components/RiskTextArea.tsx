@@ -16,11 +16,13 @@ interface Props {
   'aria-label'?: string;
   'aria-describedby'?: string;
   maxBytes?: number;
+  /** Change it to scan the same text again (e.g. after the risk-word library changed). */
+  scanVersion?: number;
 }
 
-export function RiskTextArea({ id, value = '', onChange, placeholder, rows = 3, maxBytes, ...aria }: Props) {
+export function RiskTextArea({ id, value = '', onChange, placeholder, rows = 3, maxBytes, scanVersion = 0, ...aria }: Props) {
   const { t } = useI18n();
-  const { scan, available } = useComplianceScan(value);
+  const { scan, available } = useComplianceScan(value, true, scanVersion);
   const backdrop = useRef<HTMLDivElement>(null);
   const findings = scan?.findings ?? [];
   const bytes = new TextEncoder().encode(value).length;
