@@ -171,10 +171,11 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
       },
     },
     async (req, reply) => {
+      const word = (await s.compliance.get()).library.find((w) => w.id === req.params.id)?.word ?? null;
       if (!(await deleteRiskWordEdit(s.store.db, req.params.id))) {
         throw new ApiError(404, SHIPPED_BY_ID.has(req.params.id) ? `shipped entry ${req.params.id} has no edits to drop; shipped entries are disabled with PATCH {"enabled": false}` : `risk word ${req.params.id} does not exist`);
       }
-      await recordAudit(s.store.db, { action: 'words_changed', subject_type: 'risk_words', subject_id: req.params.id, actor: req.principal.name, reason: SHIPPED_BY_ID.has(req.params.id) ? 'edits dropped' : 'deleted' }, Date.now());
+      await recordAudit(s.store.db, { action: 'words_changed', subject_type: 'risk_words', subject_id: req.params.id, actor: req.principal.name, text: word, reason: SHIPPED_BY_ID.has(req.params.id) ? 'edits dropped' : 'deleted' }, Date.now());
       s.compliance.invalidate();
       return reply.code(204).send();
     },

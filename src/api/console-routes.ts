@@ -20,7 +20,7 @@ import type { Services } from '../services.js';
 import { ApiError } from './http-errors.js';
 
 /** Client-side routes of the console: each answers index.html (the SPA decides what to show). */
-export const CONSOLE_ROUTES = ['/', '/login', '/rules', '/rules/*', '/sandbox', '/materials', '/routing', '/inbox', '/inbox/*', '/settings'];
+export const CONSOLE_ROUTES = ['/', '/login', '/rules', '/rules/*', '/sandbox', '/materials', '/routing', '/inbox', '/inbox/*', '/settings', '/compliance/*'];
 
 /** web/dist, found by walking up from this module (src/api in tests, dist/src/api when built). */
 export function findConsoleDir(start = path.dirname(fileURLToPath(import.meta.url))): string | null {

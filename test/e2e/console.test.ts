@@ -268,6 +268,11 @@ describe('web console in Chromium', () => {
     await item.waitFor(); // arrived without a reload
     await item.click();
     await page.getByTestId('history').getByText('耳机左边没有声音了').waitFor();
+    // A photo the customer sends shows in the history (fetched from WeCom's media/get and kept).
+    const photo = fs.readFileSync(path.resolve(import.meta.dirname, '../../docs/screenshots/login.png'));
+    await stack.mock.customerSays({ external_userid: 'wmE2ECustomer', msgtype: 'image', content: { media_id: stack.mock.customerMedia('image', photo) } });
+    await page.getByTestId('customer-image').waitFor();
+    await expect.poll(() => page.evaluate("document.querySelector('[data-testid=customer-image]').naturalWidth")).toBe(1280);
     const reply = '您好，请把订单号发给我，我帮您登记维修。';
     await page.getByLabel('人工回复').fill(reply);
     await page.getByTestId('agent-send').click();

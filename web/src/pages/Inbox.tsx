@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { Alert, App as AntApp, Badge, Button, Card, Empty, Input, List, Modal, Select, Space, Tabs, Tag, Timeline, Tooltip, Typography } from 'antd';
 import { SendOutlined } from '@ant-design/icons';
-import { ApiError, get, post, subscribe } from '../api';
+import { ApiError, blobUrl, download, get, post, subscribe } from '../api';
 import { useAuth } from '../auth';
 import { scanText, type Finding } from '../compliance';
 import { ReplyView } from '../components/Reply';
@@ -36,6 +36,8 @@ interface Item {
   msgtype: string;
   text: string | null;
   media: any;
+  /** The picture, voice note, video or file the customer sent (fetched with the token). */
+  media_url?: string | null;
   event: string | null;
   matched_rules: { rule_id: number; name: string }[];
   payload: any;
@@ -383,8 +385,8 @@ function HistoryItem({ m, onReleased }: { m: Item; onReleased: () => void }) {
           {m.kind === 'in' ? (
             m.text ?? (
               <span>
-                [{t(`msgtype.${m.msgtype}`)}]{m.media?.media_id ? <code style={{ fontSize: 11 }}> {String(m.media.media_id).slice(0, 16)}…</code> : null}
-                {m.media?.title ? ` ${m.media.title}` : ''}
+                [{t(`msgtype.${m.msgtype}`)}]{m.media?.title ? ` ${m.media.title}` : ''}
+                {m.media_url ? <CustomerMedia url={m.media_url} msgtype={m.msgtype} /> : null}
               </span>
             )
           ) : (
@@ -426,4 +428,41 @@ function HistoryItem({ m, onReleased }: { m: Item; onReleased: () => void }) {
       </div>
     </div>
   );
+}
+
+/** A customer's photo, voice note or video shown in place (fetched with the token); a file as a download. */
+function CustomerMedia({ url, msgtype }: { url: string; msgtype: string }) {
+  const { t } = useI18n();
+  const [src, setSrc] = useState<string | null>(null);
+  const [error, setError] = useState<number | null>(null);
+  useEffect(() => {
+    if (msgtype === 'file' || msgtype === 'voice') return;
+    let revoked = false;
+    let made: string | null = null;
+    blobUrl(url)
+      .then((u) => {
+        made = u;
+        if (revoked) URL.revokeObjectURL(u);
+        else setSrc(u);
+      })
+      .catch((e: unknown) => setError(e instanceof ApiError ? e.status : 0));
+    return () => {
+      revoked = true;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [url, msgtype]);
+  if (error !== null) return <div className="customer-media-error">{error === 410 ? t('inbox.mediaGone') : t('inbox.mediaFailed')}</div>;
+  // Files, and voice notes (AMR, which browsers cannot play), are downloaded.
+  if (msgtype === 'file' || msgtype === 'voice') {
+    return (
+      <div>
+        <Button size="small" onClick={() => void download(url, 'file').catch((e: unknown) => setError(e instanceof ApiError ? e.status : 0))}>
+          {t('inbox.mediaDownload')}
+        </Button>
+      </div>
+    );
+  }
+  if (!src) return <div>{t('inbox.mediaLoading')}</div>;
+  if (msgtype === 'image') return <img src={src} alt={t('msgtype.image')} data-testid="customer-image" style={{ display: 'block', maxWidth: 'min(240px, 100%)', maxHeight: 240, marginTop: 4, borderRadius: 4 }} />;
+  return <video src={src} controls style={{ display: 'block', maxWidth: 'min(280px, 100%)', marginTop: 4 }} />;
 }
