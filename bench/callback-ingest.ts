@@ -271,7 +271,7 @@ export async function runCallbackIngestBench(opts: IngestOptions = {}): Promise<
           const cursor = { next: 0 };
           const warm = await load(callbackUrl, pool, cursor, warmupSec, connections);
           // Enough distinct callbacks for the measured run (from the warm-up rate, with margin).
-          const need = cursor.next + Math.ceil((warm['2xx'] / warm.duration) * durationSec * 1.6) + 10_000;
+          const need = cursor.next + Math.ceil((warm["2xx"] / warm.duration) * durationSec * 3) + 10_000;
           if (target === 'wereply' && pool.items.length < need) {
             t = performance.now();
             pool.ensure(need);

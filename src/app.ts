@@ -32,7 +32,7 @@ import type { Config } from './config.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
-import { RedisWakeup } from './jobs/redis-wakeup.js';
+import type { RedisWakeup } from './jobs/redis-wakeup.js';
 import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
 import { InboundMediaCache } from './materials/inbound-media.js';
 import { MaterialStore } from './materials/material-store.js';
@@ -97,7 +97,9 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     if (!config.databaseUrl) log.warn('REDIS_URL is set without DATABASE_URL: instances share work only through one PostgreSQL database; Redis only wakes them');
     // Instances sharing a database share a channel; other deployments on the same Redis are not woken.
     const namespace = crypto.createHash('sha256').update(`${config.databaseUrl ?? config.dataDir}|${opts.pgSchema ?? ''}`).digest('hex').slice(0, 12);
-    redisWakeup = new RedisWakeup(config.redisUrl, namespace, log.child({ component: 'wakeup' }));
+    // Loaded only when used: importing ioredis alone makes unrelated hot code (the keyword matcher) measurably slower.
+    const { RedisWakeup: RedisWakeupImpl } = await import('./jobs/redis-wakeup.js');
+    redisWakeup = new RedisWakeupImpl(config.redisUrl, namespace, log.child({ component: 'wakeup' }));
     try {
       await redisWakeup.start();
     } catch (err) {
