@@ -7,23 +7,15 @@
  * The steps run in order in one browser page, as an operations team would use the pages.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsoleBrowser, openConsoleBrowser, STEP } from './browser.js';
 import { ADMIN_TOKEN, startStack, type Stack } from '../stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(import.meta.dirname, process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-results/screenshots');
-const STEP = 120_000;
-
 let stack: Stack;
-let context: BrowserContext;
+let browser: ConsoleBrowser;
 let page: Page;
-let userDataDir: string;
 let analystToken = '';
-const cspViolations: string[] = [];
-const pageErrors: string[] = [];
 
 interface Word {
   id: string;
@@ -35,14 +27,8 @@ interface Word {
 }
 const library = async (q = '') => (await stack.api('GET', `/api/compliance/words${q ? `?q=${encodeURIComponent(q)}` : ''}`)).body as Word[];
 
-async function shot(name: string): Promise<void> {
-  await page.evaluate('document.fonts.ready.then(() => undefined)');
-  await page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
-  await page.locator('.ant-message-notice').first().waitFor({ state: 'detached', timeout: 6_000 }).catch(() => undefined);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
-
-const horizontalOverflow = () => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
+const shot = (name: string) => browser.shot(name);
+const horizontalOverflow = () => browser.horizontalOverflow();
 
 /** Picks a file in the open import dialog. */
 async function chooseFile(name: string, content: string): Promise<void> {
@@ -51,9 +37,6 @@ async function chooseFile(name: string, content: string): Promise<void> {
 
 describe('compliance pages in Chromium', () => {
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does this)`);
-    if (!fs.existsSync(path.resolve(import.meta.dirname, '../../web/dist/index.html'))) throw new Error('web/dist is missing: run npm run build (npm test runs it first)');
-    fs.mkdirSync(SHOTS, { recursive: true });
     stack = await startStack('sqlite');
     // Something in the audit log besides word changes: a refused save (with a phone number, masked)
     // and an override with its reason.
@@ -63,32 +46,17 @@ describe('compliance pages in Chromium', () => {
     expect((await stack.api('POST', '/api/rules', { ...champion, compliance_override: { reason: '有行业协会2025年认证证书，法务已审' } })).status).toBe(201);
     analystToken = ((await stack.api('POST', '/api/operators', { name: '运营小周', role: 'analyst' })).body as { token: string }).token;
 
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 720 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      reducedMotion: 'reduce',
-      acceptDownloads: true,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(20_000);
-    if (process.env.E2E_DEBUG) page.on('console', (m) => console.log('[browser]', m.type(), m.text()));
-    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    browser = await openConsoleBrowser({ timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+    page = browser.page;
   }, STEP);
 
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && page) await page.screenshot({ path: path.join(os.tmpdir(), `wereply-e2e-failed-${ctx.task.name.slice(0, 40).replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
+    if (ctx.task.result?.state === 'fail' && browser) await browser.shotFailure(ctx.task.name);
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await stack?.close();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   }, STEP);
 
   it('shows the library with counts per category and filters', async () => {
@@ -246,7 +214,7 @@ describe('compliance pages in Chromium', () => {
   }, STEP);
 
   it('ran without script errors or Content-Security-Policy violations', () => {
-    expect(pageErrors).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
+    expect(browser.cspViolations).toEqual([]);
   });
 });

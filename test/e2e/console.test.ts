@@ -7,41 +7,23 @@
  * The steps run in order in one browser page, as an operator would use the console.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsoleBrowser, openConsoleBrowser, STEP } from './browser.js';
 import { seedDemo } from '../../src/cli/demo-seed.js';
 import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(import.meta.dirname, process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-results/screenshots');
-const STEP = 120_000;
-
 let stack: Stack;
-let context: BrowserContext;
+let browser: ConsoleBrowser;
 let page: Page;
-let userDataDir: string;
 let agentToken = '';
-const cspViolations: string[] = [];
-const pageErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  // Fonts loaded and no loading spinner left (the inbox keeps its event stream open, so never "network idle").
-  await page.evaluate('document.fonts.ready.then(() => undefined)');
-  await page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
-  await page.locator('.ant-message-notice').first().waitFor({ state: 'detached', timeout: 6_000 }).catch(() => undefined);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
-
-/** Pixels the page is wider than the window (a layout that breaks on a narrow screen scrolls sideways). */
-const horizontalOverflow = () => page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as Promise<number>;
+const shot = (name: string) => browser.shot(name);
+const horizontalOverflow = () => browser.horizontalOverflow();
 
 describe('web console in Chromium', () => {
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does this)`);
-    if (!fs.existsSync(path.resolve(import.meta.dirname, '../../web/dist/index.html'))) throw new Error('web/dist is missing: run npm run build (npm test runs it first)');
-    fs.mkdirSync(SHOTS, { recursive: true });
     const t0 = Date.now();
     stack = await startStack('sqlite');
     await seedDemo(stack.wr.store.db, stack.wr.materials);
@@ -51,37 +33,23 @@ describe('web console in Chromium', () => {
       await stack.mock.customerSays({ external_userid: user, text });
     }
     await eventually(async () => ((await stack.api('GET', '/api/rules')).body as { hit_count: number }[]).reduce((n, r) => n + r.hit_count, 0) >= 4, 15_000, 'the demo traffic to be answered');
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 720 },
-      locale: 'zh-CN',
-      timezoneId: 'Europe/London', // not the corp's timezone: times typed in the console are the corp's
-      reducedMotion: 'reduce', // no antd animations: pictures are not taken mid-transition
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    // Not the corp's timezone: times typed in the console are the corp's.
+    browser = await openConsoleBrowser({ timezoneId: 'Europe/London' });
+    page = browser.page;
     if (process.env.E2E_DEBUG) console.log(`started in ${Date.now() - t0} ms`);
-    page.setDefaultTimeout(20_000);
-    if (process.env.E2E_DEBUG) page.on('console', (m) => console.log('[browser]', m.type(), m.text()));
-    page.on('console', (m) => /Content Security Policy/i.test(m.text()) && cspViolations.push(m.text()));
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    if (process.env.E2E_DEBUG) page.on('pageerror', (e) => console.log('[pageerror]', e.stack));
   }, STEP);
 
   // A failed step leaves a picture of the page next to the test output's temp folder.
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail' && page) await page.screenshot({ path: path.join(os.tmpdir(), `wereply-e2e-failed-${ctx.task.name.slice(0, 40).replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
+    if (ctx.task.result?.state === 'fail' && browser) await browser.shotFailure(ctx.task.name);
   });
 
   afterAll(async () => {
     const t0 = Date.now();
-    await context?.close();
+    await browser?.close();
     const t1 = Date.now();
     await stack?.close();
     if (process.env.E2E_DEBUG) console.log(`closing: browser ${t1 - t0} ms, stack ${Date.now() - t1} ms`);
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   }, STEP);
 
   it('is served at / with caching headers; the API docs stay at /docs', async () => {
@@ -354,8 +322,8 @@ describe('web console in Chromium', () => {
   }, STEP);
 
   it('ran without script errors or Content-Security-Policy violations', () => {
-    expect(pageErrors).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
+    expect(browser.cspViolations).toEqual([]);
   });
 
   it('an agent signs in with 记住我: sees personal data masked and cannot change rules', async () => {
