@@ -42,27 +42,31 @@ describe.each(ENGINES)('inbox API on %s', (engine) => {
     expect(listed.last_message.text).not.toContain('13812345678');
   });
 
-  it('streams which conversations changed (SSE over fetch, with the Authorization header)', async () => {
-    const ctrl = new AbortController();
-    const res = await fetch(`${s.url}/api/conversations/events`, { headers: { authorization: `Bearer ${agent}` }, signal: ctrl.signal });
-    expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = res.body!.getReader();
-    let buffer = '';
-    const changed = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return null;
-        buffer += new TextDecoder().decode(value);
-        const m = /event: change\ndata: (.*)\n/.exec(buffer);
-        if (m) return JSON.parse(m[1]!) as { conversation_ids: number[] };
-      }
-    })();
-    await eventually(() => buffer.includes('event: ready'));
+  it('streams which conversations changed to every open inbox (SSE over fetch, with the Authorization header)', async () => {
+    const open = async () => {
+      const ctrl = new AbortController();
+      const res = await fetch(`${s.url}/api/conversations/events`, { headers: { authorization: `Bearer ${agent}` }, signal: ctrl.signal });
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const reader = res.body!.getReader();
+      const state = { buffer: '', ctrl };
+      const changed = (async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return null;
+          state.buffer += new TextDecoder().decode(value);
+          const m = /event: change\ndata: (.*)\n/.exec(state.buffer);
+          if (m) return JSON.parse(m[1]!) as { conversation_ids: number[] };
+        }
+      })();
+      return { state, changed };
+    };
+    const inboxes = [await open(), await open()];
+    await eventually(() => inboxes.every((i) => i.state.buffer.includes('event: ready')));
     await s.mock.customerSays({ external_userid: 'wm_live', text: '在吗' });
-    const event = await changed;
-    ctrl.abort();
+    const events = await Promise.all(inboxes.map((i) => i.changed));
+    for (const i of inboxes) i.state.ctrl.abort();
     const id = Number((await s.wr.store.db.selectFrom('conversations').select('id').where('external_userid', '=', 'wm_live').executeTakeFirstOrThrow()).id);
-    expect(event!.conversation_ids).toContain(id);
+    for (const e of events) expect(e!.conversation_ids).toContain(id);
   });
 
   it('shows the photos and files customers send, and keeps them after WeCom deletes them (3 days)', async () => {

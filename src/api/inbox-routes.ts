@@ -347,42 +347,83 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
     for (const end of [...streams]) end();
   });
 
-  /** Where the data stands: the newest message, outbox row, assignment and conversation change. */
+  /**
+   * Where the data stands: the newest message, outbox row, send, assignment and conversation change,
+   * and how many replies are unfinished (a reply that fails or is held changes that count). Each is
+   * an index lookup, so the feed costs the same however large the tables grow.
+   */
   async function marks() {
-    const [m, o, a, c] = await Promise.all([
+    const [m, o, sent, open, a, c] = await Promise.all([
       db.selectFrom('messages').select((eb) => eb.fn.max('id').as('v')).executeTakeFirst(),
-      db
-        .selectFrom('outbox')
-        .select((eb) => [eb.fn.max('id').as('id'), eb.fn.max('sent_at').as('sent'), eb.fn.countAll().as('n'), eb.fn.sum(eb.case().when('status', 'in', ['sent', 'failed']).then(1).else(0).end()).as('done')])
-        .executeTakeFirst(),
+      db.selectFrom('outbox').select((eb) => eb.fn.max('id').as('v')).executeTakeFirst(),
+      db.selectFrom('outbox').select((eb) => eb.fn.max('sent_at').as('v')).executeTakeFirst(),
+      db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('v')).where('status', 'in', ['pending', 'retry', 'sending']).executeTakeFirst(),
       db.selectFrom('assignments').select((eb) => eb.fn.max('id').as('v')).executeTakeFirst(),
       db.selectFrom('conversations').select((eb) => eb.fn.max('updated_at').as('v')).executeTakeFirst(),
     ]);
     return {
       message: Number(m?.v ?? 0),
-      outbox: `${Number(o?.id ?? 0)}:${Number(o?.sent ?? 0)}:${Number(o?.n ?? 0)}:${Number(o?.done ?? 0)}`,
-      outboxId: Number(o?.id ?? 0),
-      outboxSent: Number(o?.sent ?? 0),
+      outboxId: Number(o?.v ?? 0),
+      outboxSent: Number(sent?.v ?? 0),
+      outboxOpen: Number(open?.v ?? 0),
       assignment: Number(a?.v ?? 0),
       conversation: Number(c?.v ?? 0),
     };
   }
+  type Marks = Awaited<ReturnType<typeof marks>>;
+  const same = (x: Marks, y: Marks) => (Object.keys(x) as (keyof Marks)[]).every((k) => x[k] === y[k]);
 
   /** The conversations touched since `since`. */
-  async function changedSince(since: Awaited<ReturnType<typeof marks>>): Promise<number[]> {
+  async function changedSince(since: Marks): Promise<number[]> {
     const ids = new Set<number>();
     const add = (rows: { v: unknown }[]) => rows.forEach((r) => ids.add(Number(r.v)));
     add(await db.selectFrom('messages').select('conversation_id as v').where('id', '>', since.message).where('conversation_id', '>', 0).execute());
     add(await db.selectFrom('assignments').select('conversation_id as v').where('id', '>', since.assignment).execute());
     add(await db.selectFrom('conversations').select('id as v').where('updated_at', '>', since.conversation).execute());
-    add(
-      await db
-        .selectFrom('outbox')
-        .select('conversation_id as v')
-        .where((eb) => eb.or([eb('id', '>', since.outboxId), eb('sent_at', '>', since.outboxSent)]))
-        .execute(),
-    );
+    add(await db.selectFrom('outbox').select('conversation_id as v').where('id', '>', since.outboxId).execute());
+    add(await db.selectFrom('outbox').select('conversation_id as v').where('sent_at', '>', since.outboxSent).execute());
     return [...ids].filter((x) => x > 0).sort((a, b) => a - b);
+  }
+
+  /**
+   * One poller per process, however many inboxes are open: it looks once a second while someone
+   * listens and tells every open stream which conversations changed.
+   */
+  const listeners = new Set<(event: string) => void>();
+  let last: Marks | undefined;
+  let feed: NodeJS.Timeout | undefined;
+  let busy = false;
+  let ticks = 0;
+  async function tick(): Promise<void> {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = await marks();
+      if (last && !same(now, last)) {
+        const ids = await changedSince(last);
+        const event = `event: change\ndata: ${JSON.stringify({ conversation_ids: ids, at: Date.now() })}\n\n`;
+        for (const l of listeners) l(event);
+      } else if (++ticks % 15 === 0) {
+        for (const l of listeners) l(': keep-alive\n\n');
+      }
+      last = now;
+    } catch (err) {
+      app.log.warn({ err }, 'inbox event stream: reading changes failed');
+    } finally {
+      busy = false;
+    }
+  }
+  function listen(l: (event: string) => void): () => void {
+    listeners.add(l);
+    feed ??= setInterval(() => void tick(), 1000);
+    return () => {
+      listeners.delete(l);
+      if (listeners.size === 0 && feed) {
+        clearInterval(feed);
+        feed = undefined;
+        last = undefined;
+      }
+    };
   }
 
   app.get(
@@ -400,30 +441,11 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      let last = await marks();
+      if (!last) last = await marks(); // changes from now on
       res.write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
-      let busy = false;
-      let ticks = 0;
-      const timer = setInterval(async () => {
-        if (busy) return;
-        busy = true;
-        try {
-          const now = await marks();
-          if (now.message !== last.message || now.outbox !== last.outbox || now.assignment !== last.assignment || now.conversation !== last.conversation) {
-            const ids = await changedSince(last);
-            last = now;
-            res.write(`event: change\ndata: ${JSON.stringify({ conversation_ids: ids, at: Date.now() })}\n\n`);
-          } else if (++ticks % 15 === 0) {
-            res.write(': keep-alive\n\n');
-          }
-        } catch (err) {
-          req.log.warn({ err }, 'inbox event stream: reading changes failed');
-        } finally {
-          busy = false;
-        }
-      }, 1000);
+      const unlisten = listen((event) => res.write(event));
       const end = () => {
-        clearInterval(timer);
+        unlisten();
         streams.delete(end);
         if (!res.writableEnded) res.end();
       };

@@ -301,6 +301,12 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_outbox_sent_at': {
+      // The inbox's change feed asks "what was sent since" once a second: an index, not a scan.
+      async up(db: Kysely<any>) {
+        await db.schema.createIndex('outbox_sent_at').on('outbox').columns(['sent_at']).execute();
+      },
+    },
   };
 }
 
