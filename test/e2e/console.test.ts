@@ -168,6 +168,18 @@ describe('web console in Chromium', () => {
     expect(rules.some((r) => r.name === '低价宣传')).toBe(false);
   }, STEP);
 
+  it('checks link titles and menu texts too: the field turns red and offers the rewrite', async () => {
+    const invoice = ((await stack.api('GET', '/api/rules')).body as { id: number; name: string }[]).find((r) => r.name === '发票')!;
+    await page.goto(`${stack.url}/rules/${invoice.id}`);
+    const title = page.locator('input#reply_0_title');
+    await title.fill('全国第一的电子发票服务');
+    await expect.poll(() => title.getAttribute('class')).toContain('ant-input-status-error');
+    const finding = page.getByTestId('finding').filter({ hasText: '全国第一' });
+    await finding.waitFor();
+    await finding.getByTestId('rewrite').first().click();
+    await expect.poll(() => title.inputValue()).not.toContain('全国第一');
+  }, STEP);
+
   it('sandbox: a customer message shows the reply and the full trace', async () => {
     await page.getByRole('menuitem', { name: '测试沙盒' }).click();
     const input = page.getByTestId('sandbox-input');

@@ -11,7 +11,7 @@ import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, PlusOutlined } from
 import { ApiError, api, get, post } from '../api';
 import { useAuth } from '../auth';
 import type { Finding } from '../compliance';
-import { FindingList, RiskTextArea } from '../components/RiskTextArea';
+import { FindingList, RiskInput, RiskTextArea } from '../components/RiskTextArea';
 import { useI18n } from '../i18n';
 import type { Rule } from './Rules';
 
@@ -437,7 +437,7 @@ function ReplyFields({ name, type, materialOptions, groups, servicers }: { name:
         <Row gutter={12}>
           <Col xs={24} md={12}>
             <Form.Item name={[name, 'title']} label={t('editor.linkTitle')} rules={[req, { max: 128 }]}>
-              <Input />
+              <RiskInput />
             </Form.Item>
           </Col>
           <Col xs={24} md={12}>
@@ -447,7 +447,7 @@ function ReplyFields({ name, type, materialOptions, groups, servicers }: { name:
           </Col>
           <Col xs={24} md={12}>
             <Form.Item name={[name, 'desc']} label={t('editor.linkDesc')} rules={[{ max: 512 }]}>
-              <Input />
+              <RiskInput />
             </Form.Item>
           </Col>
           <Col xs={24} md={12}>
@@ -462,7 +462,7 @@ function ReplyFields({ name, type, materialOptions, groups, servicers }: { name:
         <Row gutter={12}>
           <Col xs={24} md={12}>
             <Form.Item name={[name, 'title']} label={t('editor.linkTitle')} rules={[req]}>
-              <Input />
+              <RiskInput />
             </Form.Item>
           </Col>
           <Col xs={24} md={12}>
@@ -486,7 +486,7 @@ function ReplyFields({ name, type, materialOptions, groups, servicers }: { name:
       return (
         <>
           <Form.Item name={[name, 'head']} label={t('editor.menuHead')}>
-            <Input />
+            <RiskInput />
           </Form.Item>
           <Form.List name={[name, 'items']} initialValue={[{ type: 'click', content: '' }]}>
             {(fields, { add, remove }) => (
@@ -498,7 +498,7 @@ function ReplyFields({ name, type, materialOptions, groups, servicers }: { name:
                         <Select style={{ width: 120 }} aria-label={t('editor.menuItemType')} options={['click', 'view', 'miniprogram', 'text'].map((x) => ({ value: x, label: t(`menu.${x}`) }))} />
                       </Form.Item>
                       <Form.Item name={[f.name, 'content']} noStyle rules={[req]}>
-                        <Input style={{ width: 160 }} placeholder={t('editor.menuContent')} aria-label={t('editor.menuContent')} />
+                        <RiskInput compact style={{ width: 160 }} placeholder={t('editor.menuContent')} aria-label={t('editor.menuContent')} />
                       </Form.Item>
                       <Form.Item noStyle shouldUpdate>
                         {({ getFieldValue }) => {
@@ -528,7 +528,7 @@ function ReplyFields({ name, type, materialOptions, groups, servicers }: { name:
             )}
           </Form.List>
           <Form.Item name={[name, 'tail']} label={t('editor.menuTail')}>
-            <Input />
+            <RiskInput />
           </Form.Item>
         </>
       );
