@@ -7,8 +7,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { FieldFinding, OutboundText } from '../compliance/outbound-check.js';
-import { PII_LABEL, textSha256 } from '../pipeline/compliance-guard.js';
-import { approveText, type AuditSubject, recordAudit } from '../store/compliance-repo.js';
+import { approveVerdict, PII_LABEL } from '../pipeline/compliance-guard.js';
+import { type AuditSubject, recordAudit } from '../store/compliance-repo.js';
 import type { Services } from '../services.js';
 import { requirePermission } from './auth.js';
 import { ApiError } from './http-errors.js';
@@ -77,14 +77,7 @@ export async function complianceGate(
     );
   }
   requirePermission(req, 'compliance:override');
-  const now = Date.now();
-  for (const t of texts) {
-    const ids = [
-      ...blocking.filter((f) => f.field === t.field).map((f) => f.id),
-      ...verdict.pii.filter((p) => p.field === t.field && unapproved.has(`pii:${p.kind}`)).map((p) => `pii:${p.kind}`),
-    ];
-    if (ids.length) await approveText(s.store.db, textSha256(t.text), ids, req.principal.name, override.reason, now);
-  }
+  await approveVerdict(s.store.db, texts, verdict, req.principal.name, override.reason, Date.now());
   return {
     warnings: verdict.findings,
     saved: (id) =>

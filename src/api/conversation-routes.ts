@@ -11,10 +11,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import { outboundTexts } from '../compliance/outbound-check.js';
 import { KF_QUOTA_MESSAGES, KF_QUOTA_WINDOW_MS } from '../jobs/outbox-worker.js';
-import { textSha256, type Verdict } from '../pipeline/compliance-guard.js';
+import { approveVerdict, textSha256, type Verdict } from '../pipeline/compliance-guard.js';
 import { enqueue } from '../pipeline/ingest-message.js';
 import { MAX_TEXT_BYTES, type MessageItem } from '../rules/rule.js';
-import { approveText, recordAudit } from '../store/compliance-repo.js';
+import { recordAudit } from '../store/compliance-repo.js';
 import type { Database } from '../store/schema.js';
 import type { Services } from '../services.js';
 import { requirePermission } from './auth.js';
@@ -152,7 +152,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
           const done = await trx.selectFrom('agent_messages').select('outbox_id').where('id', '=', msg.id).executeTakeFirstOrThrow();
           return Number(done.outbox_id);
         }
-        if (verdict.hold) await approveText(trx, textSha256(msg.text), verdict.needsApproval, req.principal.name, req.body.override_reason!, now);
+        if (verdict.hold) await approveVerdict(trx, texts, verdict, req.principal.name, req.body.override_reason!, now);
         const id = await toOutbox(trx, Number(msg.conversation_id), Number(msg.id), Number(msg.created_at), msg.text);
         const findings = [...verdict.findings, ...verdict.pii];
         await recordAudit(trx, { action: 'confirmed', subject_type: 'agent_message', subject_id: Number(msg.id), actor: req.principal.name, text: msg.text, findings }, now);
@@ -183,7 +183,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
       const verdict = await s.compliance.verdict(texts);
       const now = Date.now();
       await s.store.write(async (trx) => {
-        for (const t of texts) if (verdict.needsApproval.length) await approveText(trx, textSha256(t.text), verdict.needsApproval, req.principal.name, req.body.reason, now);
+        await approveVerdict(trx, texts, verdict, req.principal.name, req.body.reason, now);
         await trx.updateTable('outbox').set({ status: 'pending', reason: null, next_attempt_at: now }).where('id', '=', row.id).where('status', '=', 'held').execute();
         await recordAudit(trx, { action: 'released', subject_type: 'outbox', subject_id: Number(row.id), actor: req.principal.name, text: texts.map((t) => t.text).join('\n'), findings: verdict.findings, reason: req.body.reason }, now);
       });

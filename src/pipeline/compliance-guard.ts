@@ -11,7 +11,7 @@ import { checkTexts, type CheckResult, type ComplianceSettings, describeFindings
 import type { RiskWord } from '../compliance/risk-words.js';
 import { RiskScanner } from '../compliance/scanner.js';
 import type { ReplyItem } from '../rules/rule.js';
-import { approvedWordIds, complianceSettings, riskWordEdits, riskWordsVersion } from '../store/compliance-repo.js';
+import { approvedWordIds, approveText, complianceSettings, riskWordEdits, riskWordsVersion } from '../store/compliance-repo.js';
 import type { Database } from '../store/schema.js';
 import { VersionedCache } from './versioned-cache.js';
 
@@ -100,5 +100,20 @@ export class ComplianceGuard {
   /** The outbox's final check of one message item. */
   async outbound(item: ReplyItem, db: Db = this.db): Promise<Verdict> {
     return this.verdict(outboundTexts([item]), db);
+  }
+}
+
+/**
+ * An override (a written reason from someone allowed to give it): each text is approved for exactly
+ * the findings the verdict held it for, so the outbox lets that wording through from now on.
+ */
+export async function approveVerdict(db: Db, texts: readonly OutboundText[], verdict: Verdict, by: string, reason: string, now: number): Promise<void> {
+  const needed = new Set(verdict.needsApproval);
+  for (const t of texts) {
+    const ids = [
+      ...verdict.findings.filter((f) => f.field === t.field && needed.has(f.id)).map((f) => f.id),
+      ...verdict.pii.filter((p) => p.field === t.field && needed.has(`pii:${p.kind}`)).map((p) => `pii:${p.kind}`),
+    ];
+    if (ids.length) await approveText(db, textSha256(t.text), ids, by, reason, now);
   }
 }
