@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { maskPii } from '../compliance/pii.js';
 import type { Services } from '../services.js';
 import { WeComApiError, WeComNetworkError } from '../channels/wecom-kf/api-client.js';
+import { downloadableMediaId } from '../materials/inbound-media.js';
 import { ApiError } from './http-errors.js';
 import { canViewPii, maskDeep } from './pii-view.js';
 
@@ -89,8 +90,6 @@ function parseJson(s: string | null): any {
   }
 }
 
-/** Message types whose bytes WeCom keeps for download (media/get) for 3 days. */
-const DOWNLOADABLE = new Set(['image', 'voice', 'video', 'file']);
 /** Shown in the page (the rest downloads): never HTML or SVG, which could run script on this origin. */
 const INLINE = /^(image\/(png|jpeg|gif|webp|bmp)|video\/mp4|audio\/(amr|mpeg|mp4|ogg|wav))$/;
 
@@ -230,7 +229,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
             msgtype: m.msgtype,
             text: hide(m.text),
             media,
-            media_url: DOWNLOADABLE.has(m.msgtype) && typeof media?.media_id === 'string' ? `/api/conversations/${id}/messages/${Number(m.id)}/media` : null,
+            media_url: downloadableMediaId(m.msgtype, raw) ? `/api/conversations/${id}/messages/${Number(m.id)}/media` : null,
             event: m.msgtype === 'event' ? String(raw.event?.event_type ?? '') || null : null,
             matched_rules: matched,
             payload: null,
@@ -315,8 +314,8 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
     async (req, reply) => {
       const m = await db.selectFrom('messages').select(['msgid', 'msgtype', 'raw']).where('id', '=', req.params.messageId).where('conversation_id', '=', req.params.id).executeTakeFirst();
       if (!m) throw new ApiError(404, `conversation ${req.params.id} has no message ${req.params.messageId}`);
-      const mediaId = (parseJson(m.raw)?.[m.msgtype] as { media_id?: unknown } | undefined)?.media_id;
-      if (!DOWNLOADABLE.has(m.msgtype) || typeof mediaId !== 'string') throw new ApiError(404, `message ${req.params.messageId} is a ${m.msgtype} message, with nothing to download`);
+      const mediaId = downloadableMediaId(m.msgtype, parseJson(m.raw));
+      if (!mediaId) throw new ApiError(404, `message ${req.params.messageId} is a ${m.msgtype} message, with nothing to download`);
       let media = await inboundMedia.get(m.msgid);
       if (!media) {
         if (!s.wecom) throw new ApiError(503, 'WeCom is not configured, so the media cannot be fetched');

@@ -8,11 +8,10 @@
 import type { Logger } from 'pino';
 import type { WeComClient } from '../channels/wecom-kf/api-client.js';
 import { WeComApiError } from '../channels/wecom-kf/api-client.js';
-import type { InboundMediaCache } from '../materials/inbound-media.js';
+import { DOWNLOADABLE_MSGTYPES, downloadableMediaId, type InboundMediaCache } from '../materials/inbound-media.js';
 import type { Store } from '../store/database.js';
 
 const MEDIA_LIFETIME_MS = 3 * 86400_000;
-const DOWNLOADABLE = ['image', 'voice', 'video', 'file'];
 
 export class MediaKeeper {
   /** Messages up to this id have been looked at (in this process). */
@@ -36,7 +35,7 @@ export class MediaKeeper {
         .selectFrom('messages')
         .select(['id', 'msgid', 'msgtype', 'raw'])
         .where('id', '>', this.after)
-        .where('msgtype', 'in', DOWNLOADABLE)
+        .where('msgtype', 'in', [...DOWNLOADABLE_MSGTYPES])
         .where('received_at', '>', now - MEDIA_LIFETIME_MS)
         .orderBy('id')
         .limit(500)
@@ -44,8 +43,8 @@ export class MediaKeeper {
       for (const m of rows) {
         this.after = Number(m.id);
         if (await this.cache.has(m.msgid)) continue;
-        const mediaId = (JSON.parse(m.raw)?.[m.msgtype] as { media_id?: unknown } | undefined)?.media_id;
-        if (typeof mediaId !== 'string') continue;
+        const mediaId = downloadableMediaId(m.msgtype, JSON.parse(m.raw) as Record<string, unknown>);
+        if (!mediaId) continue;
         try {
           await this.cache.put(m.msgid, (await this.wecom.downloadMedia(mediaId)).bytes);
           fetched++;

@@ -9,6 +9,16 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 
+/** Message types whose bytes WeCom keeps for download (media/get) for 3 days. */
+export const DOWNLOADABLE_MSGTYPES = ['image', 'voice', 'video', 'file'] as const;
+
+/** The media_id of a stored message (its raw item as pulled), or null when it has nothing to download. */
+export function downloadableMediaId(msgtype: string, raw: Record<string, unknown> | null): string | null {
+  if (!(DOWNLOADABLE_MSGTYPES as readonly string[]).includes(msgtype)) return null;
+  const id = (raw?.[msgtype] as { media_id?: unknown } | undefined)?.media_id;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
 export interface InboundMedia {
   bytes: Buffer;
   /** From the bytes, not from what the sender or WeCom claimed. */
