@@ -196,7 +196,7 @@ export class OutboxWorker {
         // Nothing unchecked goes out: the row waits for a retry (the database read may have failed).
         return this.finish(row, { kind: 'retry', reason: `compliance check failed: ${String((err as Error)?.message ?? err)}` }, false);
       }
-      if (verdict.hold) return this.hold(row, verdict);
+      if (verdict.hold) return this.hold(row, verdict, payload.reply);
     }
 
     const result = await guarded(() =>
@@ -232,7 +232,7 @@ export class OutboxWorker {
   }
 
   /** Held by the compliance check: stays in the outbox with the reason until someone releases it. */
-  private async hold(row: ClaimedRow, verdict: Verdict): Promise<void> {
+  private async hold(row: ClaimedRow, verdict: Verdict, reply: MessageItem): Promise<void> {
     const now = this.now();
     const reason = verdict.reason ?? '合规拦截';
     await this.opts.store.write(async (trx) => {
@@ -243,7 +243,7 @@ export class OutboxWorker {
       await sql`
         UPDATE outbox_attempts SET finished_at = ${now}, outcome = 'skipped', error = ${reason}
         WHERE outbox_id = ${row.id} AND outcome = 'in_flight'`.execute(trx);
-      const text = outboundTexts([(JSON.parse(row.payload) as { reply: MessageItem }).reply]).map((t) => t.text).join('\n');
+      const text = outboundTexts([reply]).map((t) => t.text).join('\n');
       await recordAudit(trx, { action: 'held', subject_type: 'outbox', subject_id: Number(row.id), actor: 'outbox', text, findings: [...verdict.findings, ...verdict.pii], reason }, now);
     });
     this.opts.hooks?.onHeld?.(row, reason);
