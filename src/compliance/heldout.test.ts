@@ -1,0 +1,63 @@
+/**
+ * The held-out measurement: test/fixtures/compliance/heldout/ was written by a reviewer who never saw the
+ * scanner, its library or the tuning set, and it is never used to change the library. Nothing here may be
+ * tuned on: when a figure drops, fix the library from the 广告法 families and the tuning set, not from these
+ * sentences.
+ *
+ * A risky sentence counts as caught when the scanner reports any finding (block or warn: either way the
+ * agent sees the word before it is sent); the held-out categories are the reviewer's own, so they are not
+ * compared with the library's. A clean sentence is a false positive when anything at all is reported.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SHIPPED_RISK_WORDS } from './library/shipped.js';
+import { RiskScanner } from './scanner.js';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/compliance/heldout');
+const lines = (file: string) =>
+  readFileSync(join(dir, file), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+
+/** Floors under the figures measured when this file last changed (README, Compliance guard): a change
+ *  to the library that loses held-out recall or adds held-out false positives fails here. */
+const RECALL_FLOOR = 0;
+const FALSE_POSITIVE_CEILING = 1;
+
+describe('held-out evaluation set (test/fixtures/compliance/heldout/)', () => {
+  const scanner = new RiskScanner(SHIPPED_RISK_WORDS);
+  const risky = lines('risky.txt').map((l) => {
+    const at = l.indexOf('|');
+    return { category: l.slice(0, at), text: l.slice(at + 1) };
+  });
+  const clean = lines('clean.txt');
+
+  it('reports recall and false positives on text the library was not tuned on', () => {
+    expect(risky.length).toBeGreaterThanOrEqual(300);
+    expect(clean.length).toBeGreaterThanOrEqual(300);
+    const missed = risky.filter((r) => scanner.scan(r.text).length === 0);
+    const blockMissed = risky.filter((r) => !scanner.scan(r.text).some((f) => f.severity === 'block'));
+    const flagged = clean.filter((t) => scanner.scan(t).length > 0);
+    const recall = 1 - missed.length / risky.length;
+    const fpRate = flagged.length / clean.length;
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    console.log(
+      `compliance held-out: recall ${pct(recall)} (${risky.length - missed.length}/${risky.length}; ` +
+        `block-level ${risky.length - blockMissed.length}/${risky.length}), ` +
+        `false positives ${pct(fpRate)} (${flagged.length}/${clean.length})`,
+    );
+    const byCategory = new Map<string, [number, number]>();
+    for (const r of risky) {
+      const [caught, all] = byCategory.get(r.category) ?? [0, 0];
+      byCategory.set(r.category, [caught + (missed.includes(r) ? 0 : 1), all + 1]);
+    }
+    console.log(`  by family: ${[...byCategory].map(([c, [k, n]]) => `${c} ${k}/${n}`).join(', ')}`);
+    for (const m of missed) console.log(`  missed [${m.category}] ${JSON.stringify(m.text)}`);
+    for (const t of flagged) console.log(`  flagged ${JSON.stringify(t)} → ${scanner.scan(t).map((f) => f.word).join(',')}`);
+    expect(recall).toBeGreaterThanOrEqual(RECALL_FLOOR);
+    expect(fpRate).toBeLessThanOrEqual(FALSE_POSITIVE_CEILING);
+  });
+});
