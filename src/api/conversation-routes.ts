@@ -52,7 +52,8 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
     // The channel's allowance after the customer's last message: refuse now rather than queue a message that would wait.
     const allowance = allowanceOf(c.channel);
     if (allowance) {
-      const answer = allowance.maySend({ now: Date.now(), ...(await conversationAllowance(s.store.db, id, allowance.uncertaintyMs)) });
+      const facts = await conversationAllowance(s.store.db, id, allowance.uncertaintyMs);
+      const answer = allowance.maySend({ now: Date.now(), customerWroteAt: facts.customerWroteAt, acceptedInAllowance: facts.acceptedInAllowance });
       if (!answer.ok) throw new ApiError(409, answer.reason);
     }
     return c;

@@ -65,9 +65,9 @@ export interface OutboxWorkerOptions {
 
 type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string };
 
-/** What a send that did not go out now waits for: a customer message newer than this (ms). */
+/** What a send that did not go out now waits for: a customer message stored after this one (messages.id). */
 interface WaitFor {
-  customerWroteAt: number | null;
+  newestCustomerMessageId: number;
 }
 
 export class OutboxWorker {
@@ -182,7 +182,7 @@ export class OutboxWorker {
   }
 
   /**
-   * Replies waiting for the allowance that may go now: the customer wrote since they began to wait
+   * Replies waiting for the allowance that may go now: a customer message was stored since they began to wait
    * (a new allowance is open), or they have waited too long (to be dropped). Only a conversation's
    * earliest unfinished reply, so they keep their place in its order.
    */
@@ -194,7 +194,7 @@ export class OutboxWorker {
       WHERE o.status = 'waiting_allowance'
         ${only}
         AND (o.created_at < ${staleBefore} OR EXISTS (
-          SELECT 1 FROM conversations c WHERE c.id = o.conversation_id AND c.last_customer_msg_at > o.allowance_after))
+          SELECT 1 FROM messages m WHERE m.conversation_id = o.conversation_id AND m.id > o.allowance_after AND m.origin = 3))
         AND NOT EXISTS (
           SELECT 1 FROM outbox p
           WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
@@ -229,8 +229,8 @@ export class OutboxWorker {
     let waitFor: WaitFor | undefined;
     if (!event && sender.allowance) {
       const facts = await conversationAllowance(this.opts.store.db, Number(row.conversation_id), sender.allowance.uncertaintyMs);
-      waitFor = { customerWroteAt: facts.customerWroteAt };
-      const answer = sender.allowance.maySend({ now, ...facts });
+      waitFor = { newestCustomerMessageId: facts.newestCustomerMessageId };
+      const answer = sender.allowance.maySend({ now, customerWroteAt: facts.customerWroteAt, acceptedInAllowance: facts.acceptedInAllowance });
       if (!answer.ok) return this.finish(row, { kind: 'wait', reason: answer.reason }, false, undefined, waitFor);
       if (row.allowance_after !== null && now - Number(row.created_at) > this.maxAllowanceWaitMs) {
         // A new allowance is open, but the reply waited so long it would arrive out of context.
@@ -302,8 +302,8 @@ export class OutboxWorker {
   }
 
   /**
-   * Records an attempt's outcome. `waitFor`: the customer message a 'wait' waits to be passed (the
-   * newest one known before the call). `callStartedAt`: when the call began, which is when the channel
+   * Records an attempt's outcome. `waitFor`: the customer message a 'wait' waits to be followed by
+   * (the newest one stored before the call, so one pulled during the call makes the reply due at once). `callStartedAt`: when the call began, which is when the channel
    * accepted it as far as its allowance goes.
    */
   private async finish(row: ClaimedRow, result: SendResult, called: boolean, followUp?: TransferResult['followUp'], waitFor?: WaitFor, callStartedAt?: number): Promise<void> {
@@ -324,7 +324,7 @@ export class OutboxWorker {
       } else {
         status = 'waiting_allowance';
         reason = result.reason;
-        allowanceAfter = waitFor?.customerWroteAt ?? 0;
+        allowanceAfter = waitFor?.newestCustomerMessageId ?? 0;
       }
     } else if (result.kind === 'retry' && attempts < maxAttempts) {
       status = 'retry';

@@ -72,8 +72,9 @@ export interface AllowanceFacts {
   /** The send time of the customer's latest message (ms), null when they never wrote. */
   customerWroteAt: number | null;
   /**
-   * Replies the channel accepted since that message: those whose call started at least
-   * `uncertaintyMs` after it (a send accepted before a newer customer message belongs to the old allowance).
+   * Replies the channel accepted surely after that message: their call started after WeReply pulled
+   * it, or at least `uncertaintyMs` after its send time (a send accepted before a newer customer
+   * message belongs to the allowance before it).
    */
   acceptedInAllowance: number;
 }

@@ -140,7 +140,7 @@ export interface OutboxTable {
   sent_at: number | null;
   /** When the call the channel accepted started: which allowance the send used. */
   accepted_at: Generated<number | null>;
-  /** waiting_allowance: the reply goes out once the customer writes after this time (their message's send time, ms). */
+  /** waiting_allowance: the reply is due again once a customer message newer than this messages.id is stored. */
   allowance_after: Generated<number | null>;
 }
 

@@ -14,10 +14,10 @@ export const KF_REPLY_WINDOW_MS = 48 * 3600_000;
 export const KF_SEND_LIMIT_ERRCODE = 95001;
 /**
  * sync_msg's send_time is in whole seconds: a customer message stamped second S was written at some
- * moment within [S, S+1 s). A send WeReply started within that second may have been accepted before
- * the message, so it is not charged to the new allowance. Erring this way costs at most one call that
- * WeCom answers with 95001 (the reply then waits, see the outbox); erring the other way would hold a
- * reply WeCom would have accepted.
+ * moment within [S, S+1 s). A send started within that second (and before WeReply pulled the message)
+ * may have been accepted before the message, so it is not charged to the new allowance. Erring this
+ * way costs at most one call that WeCom answers with 95001 (the reply then waits, see the outbox);
+ * erring the other way would hold a reply WeCom would have accepted.
  */
 export const KF_SEND_TIME_RESOLUTION_MS = 1000;
 
