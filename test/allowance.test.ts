@@ -65,7 +65,7 @@ describe.each(ENGINES)('the send allowance on %s', (engine) => {
     const user = 'wm_unpulled';
     await s.mock.customerSays({ external_userid: user, text: '六连' });
     const waiting = await eventually(() => rowOf(user, '六-6', 'waiting_allowance'), 15_000, 'the sixth waiting');
-    expect(waiting.reason).toMatch(/5 messages already sent since the customer last wrote: WeCom allows 5 within 48 h; waits for the customer to write again/);
+    expect(waiting.reason).toMatch(/5 messages already sent since the customer last wrote: WeCom allows 5 within 48 hours; waits for the customer to write again/);
     // Decided by WeReply from its facts: WeCom was not asked for a refusal.
     expect(s.mock.sent.filter(to(user)).map((r) => r.errcode)).toEqual([0, 0, 0, 0, 0]);
     expect((await s.api('GET', '/api/outbox?status=waiting_allowance')).body.map((r: any) => r.id)).toContain(waiting.id);
@@ -159,7 +159,7 @@ describe.each(ENGINES)('replies that waited too long on %s', (engine) => {
     skew = 49 * 3600_000;
     answer.open();
     const row = await eventually(async () => ((await outboxOf(user))[0]?.status === 'failed' ? (await outboxOf(user))[0] : undefined), 15_000, 'the reply dropped');
-    expect(row.reason).toMatch(/dropped after waiting 49 h .*: the customer last wrote 49 h ago: WeCom allows replies only within 48 h of the customer's last message/);
+    expect(row.reason).toMatch(/dropped after waiting 49 h .*: the customer last wrote 49 h ago: WeCom allows replies only within 48 hours of the customer's last message/);
     expect(s.mock.sent.filter(to(user))).toHaveLength(1);
     skew = 0;
   });

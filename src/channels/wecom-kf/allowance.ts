@@ -29,10 +29,10 @@ export const kfAllowance: SendAllowance = {
     }
     const hours = Math.floor((f.now - f.customerWroteAt) / 3600_000);
     if (f.now - f.customerWroteAt > KF_REPLY_WINDOW_MS) {
-      return { ok: false, reason: `the customer last wrote ${hours} h ago: WeCom allows replies only within 48 h of the customer's last message; waits for the customer to write again` };
+      return { ok: false, reason: `the customer last wrote ${hours} h ago: WeCom allows replies only within 48 hours of the customer's last message; waits for the customer to write again` };
     }
     if (f.acceptedInAllowance >= KF_ALLOWANCE_MESSAGES) {
-      return { ok: false, reason: `${f.acceptedInAllowance} messages already sent since the customer last wrote: WeCom allows ${KF_ALLOWANCE_MESSAGES} within 48 h; waits for the customer to write again` };
+      return { ok: false, reason: `${f.acceptedInAllowance} messages already sent since the customer last wrote: WeCom allows ${KF_ALLOWANCE_MESSAGES} within 48 hours; waits for the customer to write again` };
     }
     return { ok: true };
   },
