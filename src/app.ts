@@ -139,7 +139,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     senders,
     wakeup,
     log: log.child({ component: 'outbox' }),
-    maxAllowanceWaitMs: config.allowanceMaxWaitSeconds * 1000,
+    maxAllowanceWaitMs: Math.round(config.allowanceMaxWaitSeconds * 1000),
     ...opts.outbox,
     hooks: {
       onSent: (row, latencyMs) => {

@@ -5,8 +5,11 @@
  * replies that waited too long. The mock WeCom enforces the allowance on its own clock and its own
  * record of the customer's messages. Nothing may be lost, sent twice or sent out of order.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, eventually, startStack, type Stack } from './stack.js';
+import { createWeReply, type WeReply } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { ENGINES, eventually, startStack, TEST_DATABASE_URL, weReplyEnv, type Stack } from './stack.js';
 import type { SentRecord } from '../tools/mock-wecom/server.js';
 
 const SEND = '/cgi-bin/kf/send_msg';
@@ -162,5 +165,41 @@ describe.each(ENGINES)('replies that waited too long on %s', (engine) => {
     expect(row.reason).toMatch(/dropped after waiting 49 h .*: the customer last wrote 49 h ago: WeCom allows replies only within 48 hours of the customer's last message/);
     expect(s.mock.sent.filter(to(user))).toHaveLength(1);
     skew = 0;
+  });
+});
+
+describe('the send allowance with two instances on PostgreSQL', () => {
+  let s: Stack;
+  let second: WeReply | undefined;
+  afterAll(async () => {
+    await second?.close();
+    await s?.close();
+  });
+
+  it('many conversations at once, answers late and out of order: every reply goes out once, in order, none charged to the wrong allowance', async () => {
+    const CUSTOMERS = 16;
+    s = await startStack('postgres', { wereply: { outbox: { pollMs: 20, concurrency: 4 } } });
+    second = await createWeReply(loadConfig(weReplyEnv(s.mock, { PORT: '0', WEREPLY_DATA_DIR: s.dataDir, DATABASE_URL: TEST_DATABASE_URL })), {
+      logger: pino({ level: 'silent' }),
+      pgSchema: s.pgSchema!,
+      outbox: { pollMs: 20, concurrency: 4 },
+    });
+    await second.listen();
+    await addRules(s);
+    // Every other send answers late, so the instances' outcomes are recorded out of order.
+    let n = 0;
+    s.mock.injectFault({ path: SEND, delayMs: 15, times: 1_000_000, match: () => n++ % 2 === 0 });
+    const users = Array.from({ length: CUSTOMERS }, (_, i) => `wm_two_allow_${i}`);
+    await Promise.all(users.map((u) => s.mock.customerSays({ external_userid: u, text: '六连' })));
+    await eventually(async () => (await s.api('GET', '/api/outbox?status=waiting_allowance&limit=500')).body.length === CUSTOMERS, 30_000, 'every sixth waiting');
+    await Promise.all(users.map((u) => s.mock.customerSays({ external_userid: u, text: '再问' })));
+    await s.mock.waitForSent(CUSTOMERS * 7, 30_000, (r) => users.includes(r.touser!) && r.errcode === 0);
+    for (const u of users) {
+      expect(s.mock.sent.filter((r) => to(u)(r)).map((r) => [r.errcode, text(r)])).toEqual(['六-1', '六-2', '六-3', '六-4', '六-5', '六-6', '再-1'].map((t) => [0, t]));
+    }
+    const accepted = s.mock.sent.filter((r) => users.includes(r.touser!) && r.errcode === 0);
+    expect(new Set(accepted.map((r) => r.msgid)).size).toBe(CUSTOMERS * 7);
+    const workers = await s.wr.store.db.selectFrom('outbox_attempts').select('worker').distinct().where('outcome', '=', 'ok').execute();
+    expect(workers.length).toBe(2);
   });
 });
