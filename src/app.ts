@@ -60,7 +60,7 @@ export interface CreateOptions {
   /** How often customers' media of the last 3 days is downloaded before WeCom deletes it (ms; default 60 s). */
   mediaKeepEveryMs?: number;
   /** Tune the outbox for tests. */
-  outbox?: { leaseMs?: number; pollMs?: number; concurrency?: number; maxAttempts?: number };
+  outbox?: { leaseMs?: number; pollMs?: number; concurrency?: number; maxAttempts?: number; now?: () => number };
   /** WeCom call timeout (ms). */
   wecomTimeoutMs?: number;
 }
@@ -139,6 +139,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     senders,
     wakeup,
     log: log.child({ component: 'outbox' }),
+    maxAllowanceWaitMs: Math.round(config.allowanceMaxWaitSeconds * 1000),
     ...opts.outbox,
     hooks: {
       onSent: (row, latencyMs) => {
@@ -147,6 +148,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       },
       onFailed: (row) => metrics.failed.inc({ api: row.api }),
       onHeld: (row) => metrics.held.inc({ api: row.api }),
+      onWaiting: (row) => metrics.waitingAllowance.inc({ api: row.api }),
     },
     compliance,
   });

@@ -31,6 +31,8 @@ export interface Config {
   sqliteSync: 'FULL' | 'NORMAL';
   /** Messages older than this when pulled are stored but not auto-answered (e.g. 3 days of history on first connect). */
   staleAfterSeconds: number;
+  /** A reply waiting for the customer's next message (the channel's allowance used up) is dropped after this long. */
+  allowanceMaxWaitSeconds: number;
   logLevel: string;
 }
 
@@ -86,6 +88,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timezone,
     sqliteSync: sync,
     staleAfterSeconds: Number(env.WEREPLY_STALE_AFTER_SECONDS || 6 * 3600),
+    allowanceMaxWaitSeconds: positiveSeconds(env, 'WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS', 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
   };
+}
+
+/** A duration in seconds from the environment, or the default; anything else is a configuration error. */
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a number of seconds greater than 0, got "${raw}"`);
+  return n;
 }

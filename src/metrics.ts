@@ -16,6 +16,7 @@ export function createMetrics(db: Kysely<Database>) {
   const replied = new client.Counter({ name: 'wereply_replies_sent_total', help: 'Replies WeCom accepted, by api', labelNames: ['api'], registers: [registry] });
   const failed = new client.Counter({ name: 'wereply_replies_failed_total', help: 'Replies that ended in the failed state', labelNames: ['api'], registers: [registry] });
   const held = new client.Counter({ name: 'wereply_replies_held_total', help: 'Outbound messages held by the compliance check', labelNames: ['api'], registers: [registry] });
+  const waitingAllowance = new client.Counter({ name: 'wereply_replies_waiting_allowance_total', help: "Replies put to wait for the customer's next message (the channel's allowance used up or its window closed)", labelNames: ['api'], registers: [registry] });
   const apiErrors = new client.Counter({ name: 'wereply_wecom_api_errors_total', help: 'WeCom API errors by api and errcode (network = no answer)', labelNames: ['api', 'errcode'], registers: [registry] });
   const latency = new client.Histogram({
     name: 'wereply_reply_latency_seconds',
@@ -25,15 +26,15 @@ export function createMetrics(db: Kysely<Database>) {
   });
   new client.Gauge({
     name: 'wereply_outbox_depth',
-    help: 'Outbox rows by status (pending, retry, sending, failed, held)',
+    help: 'Outbox rows by status (pending, retry, sending, failed, held, waiting_allowance)',
     labelNames: ['status'],
     registers: [registry],
     async collect() {
       this.reset();
       const rows = await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '!=', 'sent').groupBy('status').execute();
-      for (const s of ['pending', 'retry', 'sending', 'failed', 'held']) this.set({ status: s }, 0);
+      for (const s of ['pending', 'retry', 'sending', 'failed', 'held', 'waiting_allowance']) this.set({ status: s }, 0);
       for (const r of rows) this.set({ status: r.status }, Number(r.n));
     },
   });
-  return { registry, callbacks, received, duplicates, replied, failed, held, apiErrors, latency };
+  return { registry, callbacks, received, duplicates, replied, failed, held, waitingAllowance, apiErrors, latency };
 }

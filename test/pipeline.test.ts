@@ -126,13 +126,15 @@ describe.each(ENGINES)('pipeline on %s', (engine) => {
     await s.api('POST', '/api/rules', { name: 'five', priority: 5, stop: false, match: { any: ['五连发'] }, reply: [1, 2, 3, 4, 5].map((n) => ({ type: 'text', text: `第${n}条` })) });
     await s.api('POST', '/api/rules', { name: 'sixth', priority: 4, match: { any: ['五连发'] }, reply: [{ type: 'text', text: '第6条' }] });
     await s.mock.customerSays({ external_userid: 'wm_quota', text: '五连发' });
-    const row = await eventually(async () => (await outboxOf('wm_quota')).find((r) => r.status === 'failed'), 15_000, 'quota row');
-    expect(row.reason).toMatch(/5 messages/);
+    // The sixth waits, visibly, instead of failing.
+    const row = await eventually(async () => (await outboxOf('wm_quota')).find((r) => r.status === 'waiting_allowance'), 15_000, 'quota row');
+    expect(row.reason).toMatch(/5 messages already sent since the customer last wrote/);
     expect(okSentTo('wm_quota')).toHaveLength(5);
     expect(sentTo('wm_quota')).toHaveLength(5);
-    // The customer writes again: the allowance starts over.
+    // The customer writes again: the allowance starts over, the sixth goes first, then the new reply.
     await s.mock.customerSays({ external_userid: 'wm_quota', text: '退货' });
-    await s.mock.waitForSent(6, 10_000, (r) => r.touser === 'wm_quota' && r.errcode === 0);
+    const all = await s.mock.waitForSent(7, 10_000, (r) => r.touser === 'wm_quota' && r.errcode === 0);
+    expect(all.slice(5).map((r) => (r.body.text as { content: string }).content)).toEqual(['第6条', '退货请点击订单页的“申请售后”。']);
   });
 
   it('marks a reply failed when WeCom later reports it undelivered (msg_send_fail)', async () => {

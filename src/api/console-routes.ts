@@ -126,7 +126,7 @@ const wecomStatusSchema = {
     callback_url: { type: 'string', description: 'paste into 微信客服 → API → 接收消息服务器配置 (URL)' },
     kf_accounts: { type: 'array', items: { type: 'string' }, description: 'kf accounts (open_kfid) seen so far' },
     timezone: { type: 'string' },
-    outbox: { type: 'object', additionalProperties: { type: 'integer' }, description: 'rows per state: pending, sending, retry, sent, failed, held' },
+    outbox: { type: 'object', additionalProperties: { type: 'integer' }, description: 'rows per state: pending, sending, retry, sent, failed, held, waiting_allowance' },
     outbox_oldest_pending_at: { type: ['integer', 'null'], description: 'ms since epoch of the oldest unsent reply' },
     recent_errors: {
       type: 'array',
@@ -140,6 +140,14 @@ const wecomStatusSchema = {
           plain_zh: { type: 'string' },
           plain_en: { type: 'string' },
         },
+      },
+    },
+    recent_waiting: {
+      type: 'array',
+      description: "replies waiting for the customer to write again (the channel's allowance used up or its window closed), oldest first",
+      items: {
+        type: 'object',
+        properties: { id: { type: 'integer' }, external_userid: { type: 'string' }, reason: { type: ['string', 'null'] }, created_at: { type: 'integer' } },
       },
     },
     recent_failed: {
@@ -183,7 +191,7 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
     async (req) => {
       const db = s.store.db;
       const counts = await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
-      const outbox: Record<string, number> = { pending: 0, sending: 0, retry: 0, sent: 0, failed: 0, held: 0 };
+      const outbox: Record<string, number> = { pending: 0, sending: 0, retry: 0, sent: 0, failed: 0, held: 0, waiting_allowance: 0 };
       for (const c of counts) outbox[c.status] = Number(c.n);
       const oldest = await db.selectFrom('outbox').select((eb) => eb.fn.min<number>('created_at').as('t')).where('status', 'in', ['pending', 'retry', 'sending']).executeTakeFirst();
       const errors = await db
@@ -199,6 +207,14 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
         .select(['o.id', 'c.external_userid', 'o.reason', 'o.last_errcode', 'o.created_at'])
         .where('o.status', '=', 'failed')
         .orderBy('o.id', 'desc')
+        .limit(20)
+        .execute();
+      const waiting = await db
+        .selectFrom('outbox as o')
+        .innerJoin('conversations as c', 'c.id', 'o.conversation_id')
+        .select(['o.id', 'c.external_userid', 'o.reason', 'o.created_at'])
+        .where('o.status', '=', 'waiting_allowance')
+        .orderBy('o.id')
         .limit(20)
         .execute();
       const accounts = await db.selectFrom('kf_cursors').select('open_kfid').union(db.selectFrom('conversations').select('open_kfid').distinct()).execute();
@@ -217,6 +233,7 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
           const words = e.errcode === null && !e.error ? { zh: '进程在调用中途停止，该消息会以相同 msgid 重发一次', en: 'the process stopped mid-call; the message is repeated once with the same msgid' } : plainWeComError(e.errcode, e.error);
           return { at: Number(e.finished_at ?? e.started_at), outbox_id: Number(e.outbox_id), errcode: e.errcode, error: e.error, plain_zh: words.zh, plain_en: words.en };
         }),
+        recent_waiting: waiting.map((w) => ({ id: Number(w.id), external_userid: w.external_userid, reason: w.reason, created_at: Number(w.created_at) })),
         recent_failed: failed.map((f) => {
           const words = f.last_errcode ? plainWeComError(f.last_errcode, f.reason) : { zh: f.reason ?? '发送失败', en: f.reason ?? 'failed' };
           return { id: Number(f.id), external_userid: f.external_userid, reason: f.reason, errcode: f.last_errcode, plain_zh: words.zh, plain_en: words.en, created_at: Number(f.created_at) };

@@ -10,7 +10,8 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import { outboundTexts } from '../compliance/outbound-check.js';
-import { KF_QUOTA_MESSAGES, KF_QUOTA_WINDOW_MS } from '../jobs/outbox-worker.js';
+import { allowanceOf } from '../channels/allowances.js';
+import { conversationAllowance } from '../store/allowance-repo.js';
 import { approveVerdict, textSha256, type Verdict } from '../pipeline/compliance-guard.js';
 import { enqueue } from '../pipeline/ingest-message.js';
 import { MAX_TEXT_BYTES, type MessageItem } from '../rules/rule.js';
@@ -48,12 +49,12 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
   async function conversationOrFail(id: number) {
     const c = await s.store.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
     if (!c) throw new ApiError(404, `conversation ${id} does not exist`);
-    const last = c.last_customer_msg_at === null ? null : Number(c.last_customer_msg_at);
-    if (last === null || Date.now() - last > KF_QUOTA_WINDOW_MS) {
-      throw new ApiError(409, "more than 48 hours since the customer's last message: WeCom does not allow sending until they write again");
-    }
-    if (Number(c.sent_since_customer_msg) >= KF_QUOTA_MESSAGES) {
-      throw new ApiError(409, 'already 5 messages sent since the customer last wrote: WeCom allows 5 within 48 hours; wait for the customer');
+    // The channel's allowance after the customer's last message: refuse now rather than queue a message that would wait.
+    const allowance = allowanceOf(c.channel);
+    if (allowance) {
+      const facts = await conversationAllowance(s.store.db, id, allowance.uncertaintyMs);
+      const answer = allowance.maySend({ now: Date.now(), customerWroteAt: facts.customerWroteAt, acceptedInAllowance: facts.acceptedInAllowance });
+      if (!answer.ok) throw new ApiError(409, answer.reason);
     }
     return c;
   }

@@ -60,7 +60,7 @@ const timelineItemSchema = {
     matched_rules: { type: 'array', items: { type: 'object', properties: { rule_id: { type: 'integer' }, name: { type: 'string' } } } },
     payload: { type: ['object', 'null'], additionalProperties: true, description: 'out: the reply item (text, image with material_id, …)' },
     by: { type: 'string', enum: ['customer', 'servicer', 'system', 'bot', 'agent'], description: 'who wrote it: agent = sent from the console (二次确认)' },
-    status: { type: ['string', 'null'], description: 'out: pending | sending | retry | sent | failed | held' },
+    status: { type: ['string', 'null'], description: 'out: pending | sending | retry | sent | failed | held | waiting_allowance (reason says what it waits for)' },
     reason: { type: ['string', 'null'] },
     rule_id: { type: ['integer', 'null'] },
     sent_at: { type: ['integer', 'null'] },

@@ -7,7 +7,8 @@ import type { Services } from '../services.js';
 import { formatCsv, guardFormula } from '../compliance/csv.js';
 import { canViewPii, maskDeep, piiMaskerFor } from './pii-view.js';
 
-const OUTBOX_STATUSES = ['pending', 'sending', 'retry', 'sent', 'failed', 'held'] as const;
+/** waiting_allowance: the channel allows no more messages until the customer writes again; the reason says why. */
+const OUTBOX_STATUSES = ['pending', 'sending', 'retry', 'sent', 'failed', 'held', 'waiting_allowance'] as const;
 
 export async function statusRoutes(app: FastifyInstance, s: Services): Promise<void> {
   app.get<{ Querystring: { status?: string; external_userid?: string; limit?: number } }>(
@@ -31,7 +32,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
       let q = s.store.db
         .selectFrom('outbox as o')
         .innerJoin('conversations as c', 'c.id', 'o.conversation_id')
-        .select(['o.id', 'o.msgid', 'o.api', 'o.status', 'o.attempts', 'o.reason', 'o.last_errcode', 'o.rule_id', 'o.source_msgid', 'o.payload', 'o.created_at', 'o.sent_at', 'o.next_attempt_at', 'c.open_kfid', 'c.external_userid'])
+        .select(['o.id', 'o.msgid', 'o.api', 'o.status', 'o.attempts', 'o.reason', 'o.last_errcode', 'o.rule_id', 'o.source_msgid', 'o.payload', 'o.created_at', 'o.sent_at', 'o.accepted_at', 'o.next_attempt_at', 'c.open_kfid', 'c.external_userid'])
         .orderBy('o.id', 'desc')
         .limit(req.query.limit ?? 100);
       if (req.query.status) q = q.where('o.status', '=', req.query.status);

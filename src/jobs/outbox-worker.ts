@@ -8,6 +8,11 @@
  * - Per conversation only the earliest unfinished row is eligible, so replies keep the order of the
  *   customer's messages; a row waiting for a retry holds back the later ones.
  * - Retryable failures back off exponentially with jitter; final ones end in 'failed' with the reason.
+ * - A reply the channel does not allow now (微信客服: 5 messages within 48 h of the customer's last
+ *   message, asked of the channel before the call, or refused by WeCom with 95001) waits in
+ *   'waiting_allowance' with the reason, holding back the later replies of its conversation, until a
+ *   newer customer message opens a new allowance; it is dropped, with the reason recorded, once it has
+ *   waited longer than `maxAllowanceWaitMs`.
  */
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -19,19 +24,21 @@ import { enqueue, type EventPayload, type HandoffPayload, WELCOME_CODE_TTL_MS } 
 import { outboundTexts } from '../compliance/outbound-check.js';
 import type { ComplianceGuard, Verdict } from '../pipeline/compliance-guard.js';
 import { recordAudit } from '../store/compliance-repo.js';
+import { conversationAllowance } from '../store/allowance-repo.js';
 import type { Store } from '../store/database.js';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { ClaimLoop } from './claim-loop.js';
 import type { Wakeup } from './wakeup.js';
 
-/** WeCom: at most 5 messages within 48 h after the customer's last message. */
-export const KF_QUOTA_MESSAGES = 5;
-export const KF_QUOTA_WINDOW_MS = 48 * 3600_000;
+/** Default for how long a reply may wait for the customer to open a new allowance (WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS). */
+export const DEFAULT_ALLOWANCE_MAX_WAIT_MS = 24 * 3600_000;
 
 export interface OutboxHooks {
   onSent?(row: OutboxRow, latencyMs: number): void;
   onFailed?(row: OutboxRow, reason: string): void;
   onHeld?(row: OutboxRow, reason: string): void;
+  /** The channel allows no more messages until the customer writes again: the reply waits. */
+  onWaiting?(row: OutboxRow, reason: string): void;
 }
 
 export interface OutboxWorkerOptions {
@@ -51,10 +58,17 @@ export interface OutboxWorkerOptions {
   leaseMs?: number;
   pollMs?: number;
   maxAttempts?: number;
+  /** A reply that waited for the customer's next message (waiting_allowance) longer than this since it was enqueued is dropped. */
+  maxAllowanceWaitMs?: number;
   now?: () => number;
 }
 
-type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string; last_customer_msg_at: number | null; sent_since_customer_msg: number };
+type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string };
+
+/** What a send that did not go out now waits for: a customer message stored after this one (messages.id). */
+interface WaitFor {
+  newestCustomerMessageId: number;
+}
 
 export class OutboxWorker {
   private readonly now: () => number;
@@ -128,10 +142,13 @@ export class OutboxWorker {
         AND NOT EXISTS (
           SELECT 1 FROM outbox p
           WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
+        AND NOT EXISTS (
+          SELECT 1 FROM outbox w WHERE w.conversation_id = o.conversation_id AND w.id < o.id AND w.status = 'waiting_allowance')
       ORDER BY o.priority DESC, o.id
       LIMIT ${limit}
       ${skipLocked}`.execute(trx);
-    const ids = picked.rows.map((r) => Number(r.id));
+    const waiting = await this.pickWaiting(trx, limit - picked.rows.length, now, only, skipLocked);
+    const ids = [...waiting, ...picked.rows.map((r) => Number(r.id))];
     if (ids.length === 0) return [];
     const orphaned = picked.rows.filter((r) => r.status === 'sending').map((r) => Number(r.id));
     if (orphaned.length) {
@@ -156,12 +173,41 @@ export class OutboxWorker {
       .selectFrom('outbox as o')
       .innerJoin('conversations as c', 'c.id', 'o.conversation_id')
       .selectAll('o')
-      .select(['c.channel', 'c.open_kfid', 'c.external_userid', 'c.last_customer_msg_at', 'c.sent_since_customer_msg'])
+      .select(['c.channel', 'c.open_kfid', 'c.external_userid'])
       .where('o.id', 'in', ids)
       .orderBy('o.priority', 'desc')
       .orderBy('o.id')
       .execute();
     return rows as ClaimedRow[];
+  }
+
+  /**
+   * Replies waiting for the allowance that may go now: a customer message was stored since they began to wait
+   * (a new allowance is open), or they have waited too long (to be dropped). Only a conversation's
+   * earliest unfinished reply, so they keep their place in its order.
+   */
+  private async pickWaiting(trx: Transaction<Database>, limit: number, now: number, only: ReturnType<typeof sql>, skipLocked: ReturnType<typeof sql>): Promise<number[]> {
+    if (limit <= 0) return [];
+    const staleBefore = now - this.maxAllowanceWaitMs;
+    const picked = await sql<{ id: number }>`
+      SELECT o.id FROM outbox o
+      WHERE o.status = 'waiting_allowance'
+        ${only}
+        AND (o.created_at < ${staleBefore} OR EXISTS (
+          SELECT 1 FROM messages m WHERE m.conversation_id = o.conversation_id AND m.id > o.allowance_after AND m.origin = 3))
+        AND NOT EXISTS (
+          SELECT 1 FROM outbox p
+          WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
+        AND NOT EXISTS (
+          SELECT 1 FROM outbox w WHERE w.conversation_id = o.conversation_id AND w.id < o.id AND w.status = 'waiting_allowance')
+      ORDER BY o.id
+      LIMIT ${limit}
+      ${skipLocked}`.execute(trx);
+    return picked.rows.map((r) => Number(r.id));
+  }
+
+  private get maxAllowanceWaitMs(): number {
+    return this.opts.maxAllowanceWaitMs ?? DEFAULT_ALLOWANCE_MAX_WAIT_MS;
   }
 
   private async process(row: ClaimedRow): Promise<void> {
@@ -178,13 +224,17 @@ export class OutboxWorker {
       if (event.code_kind === 'welcome' && now - Number(row.caused_at) > WELCOME_CODE_TTL_MS) {
         return this.finish(row, { kind: 'failed', reason: 'welcome code expired: WeCom accepts send_msg_on_event only within 20 s of enter_session' }, false);
       }
-    } else {
-      const last = row.last_customer_msg_at === null ? null : Number(row.last_customer_msg_at);
-      if (last === null || now - last > KF_QUOTA_WINDOW_MS) {
-        return this.finish(row, { kind: 'failed', errcode: 95001, reason: "more than 48 hours since the customer's last message: WeCom no longer allows sending until they write again" }, false);
-      }
-      if (Number(row.sent_since_customer_msg) >= KF_QUOTA_MESSAGES) {
-        return this.finish(row, { kind: 'failed', errcode: 95001, reason: 'already 5 messages sent since the customer last wrote: WeCom allows 5 within 48 hours; waits for the customer' }, false);
+    }
+    // The channel's allowance after the customer's last message ("may I send now?"), from recorded facts.
+    let waitFor: WaitFor | undefined;
+    if (!event && sender.allowance) {
+      const facts = await conversationAllowance(this.opts.store.db, Number(row.conversation_id), sender.allowance.uncertaintyMs);
+      waitFor = { newestCustomerMessageId: facts.newestCustomerMessageId };
+      const answer = sender.allowance.maySend({ now, customerWroteAt: facts.customerWroteAt, acceptedInAllowance: facts.acceptedInAllowance });
+      if (!answer.ok) return this.finish(row, { kind: 'wait', reason: answer.reason }, false, undefined, waitFor);
+      if (row.allowance_after !== null && now - Number(row.created_at) > this.maxAllowanceWaitMs) {
+        // A new allowance is open, but the reply waited so long it would arrive out of context.
+        return this.finish(row, { kind: 'failed', reason: `dropped: waited for the customer to write again longer than ${formatAge(this.maxAllowanceWaitMs)} (WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS)` }, false);
       }
     }
 
@@ -199,6 +249,7 @@ export class OutboxWorker {
       if (verdict.hold) return this.hold(row, verdict, payload.reply);
     }
 
+    const callStartedAt = this.now();
     const result = await guarded(() =>
       sender.send({
         outboxId: Number(row.id),
@@ -211,7 +262,7 @@ export class OutboxWorker {
         reply: payload.reply,
       }),
     );
-    await this.finish(row, result, true);
+    await this.finish(row, result, true, undefined, waitFor, callStartedAt);
   }
 
   /**
@@ -250,15 +301,31 @@ export class OutboxWorker {
     this.opts.log.warn({ outbox_id: row.id, msgid: row.msgid, needs_approval: verdict.needsApproval }, 'outbox message held by the compliance check');
   }
 
-  private async finish(row: ClaimedRow, result: SendResult, called: boolean, followUp?: TransferResult['followUp']): Promise<void> {
+  /**
+   * Records an attempt's outcome. `waitFor`: the customer message a 'wait' waits to be followed by
+   * (the newest one stored before the call, so one pulled during the call makes the reply due at once). `callStartedAt`: when the call began, which is when the channel
+   * accepted it as far as its allowance goes.
+   */
+  private async finish(row: ClaimedRow, result: SendResult, called: boolean, followUp?: TransferResult['followUp'], waitFor?: WaitFor, callStartedAt?: number): Promise<void> {
     const now = this.now();
     const maxAttempts = this.opts.maxAttempts ?? 10;
     const attempts = Number(row.attempts);
-    let status: 'sent' | 'retry' | 'failed';
+    let status: 'sent' | 'retry' | 'failed' | 'waiting_allowance';
     let reason: string | null = null;
     let next = Number(row.next_attempt_at);
+    let allowanceAfter = row.allowance_after === null ? null : Number(row.allowance_after);
     if (result.kind === 'sent') {
       status = 'sent';
+    } else if (result.kind === 'wait') {
+      const waited = now - Number(row.created_at);
+      if (waited > this.maxAllowanceWaitMs) {
+        status = 'failed';
+        reason = `dropped after waiting ${formatAge(waited)} for the customer to write again (longer than ${formatAge(this.maxAllowanceWaitMs)}, WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS): ${result.reason}`;
+      } else {
+        status = 'waiting_allowance';
+        reason = result.reason;
+        allowanceAfter = waitFor?.newestCustomerMessageId ?? 0;
+      }
     } else if (result.kind === 'retry' && attempts < maxAttempts) {
       status = 'retry';
       reason = result.reason;
@@ -272,19 +339,18 @@ export class OutboxWorker {
     const errcode = result.kind === 'sent' ? null : (result.errcode ?? null);
 
     const outcome = !called ? 'skipped' : result.kind === 'sent' ? 'ok' : 'error';
+    const acceptedAt = status === 'sent' && row.api === 'send_msg' ? (callStartedAt ?? now) : null;
     // Once per send: the sql tag rather than the query builder (a third of the cost).
     await this.opts.store.write(async (trx) => {
       const owned = await sql`
         UPDATE outbox SET status = ${status}, reason = ${reason}, last_errcode = ${errcode}, next_attempt_at = ${next},
-          locked_by = NULL, locked_until = NULL, sent_at = ${status === 'sent' ? now : null}
+          locked_by = NULL, locked_until = NULL, sent_at = ${status === 'sent' ? now : null},
+          accepted_at = ${acceptedAt}, allowance_after = ${allowanceAfter}
         WHERE id = ${row.id} AND locked_by = ${this.opts.workerId} AND status = 'sending'`.execute(trx);
       if (Number(owned.numAffectedRows ?? 0) === 0) return; // our lease ran out and another worker took over
       await sql`
         UPDATE outbox_attempts SET finished_at = ${now}, outcome = ${outcome}, errcode = ${errcode}, error = ${reason}
         WHERE outbox_id = ${row.id} AND outcome = 'in_flight'`.execute(trx);
-      if (status === 'sent' && row.api === 'send_msg') {
-        await sql`UPDATE conversations SET sent_since_customer_msg = sent_since_customer_msg + 1 WHERE id = ${row.conversation_id}`.execute(trx);
-      }
       if (followUp) {
         // Recorded with the transfer's outcome, so the msg_code cannot be lost between the two.
         const payload: EventPayload = { reply: followUp.message, code: followUp.code, code_kind: 'msg_code' };
@@ -294,6 +360,7 @@ export class OutboxWorker {
     if (followUp) this.opts.wakeup.notify('outbox');
     if (status === 'sent') this.opts.hooks?.onSent?.(row, now - Number(row.caused_at));
     else if (status === 'failed') this.opts.hooks?.onFailed?.(row, reason ?? '');
+    else if (status === 'waiting_allowance') this.opts.hooks?.onWaiting?.(row, reason ?? '');
     if (status !== 'sent') this.opts.log[status === 'failed' ? 'warn' : 'info']({ outbox_id: row.id, msgid: row.msgid, status, reason }, 'outbox send not completed');
   }
 }
@@ -305,4 +372,11 @@ async function guarded<R extends SendResult>(call: () => Promise<R>): Promise<R 
   } catch (err) {
     return { kind: 'retry', reason: `sender error: ${String((err as Error)?.message ?? err)}` };
   }
+}
+
+/** 90 s, 25 min, 30 h: an age in the unit a person reads. */
+function formatAge(ms: number): string {
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 2 * 3600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3600_000)} h`;
 }

@@ -112,13 +112,14 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
 
   const outboxIds: number[] = [];
   if (fromCustomer) {
-    // The customer wrote: WeCom's 48 h window and its 5-message allowance start again.
+    // The customer wrote: the channel's allowance starts again from this message's send time (the
+    // newest one wins, whatever order they are pulled in); replies waiting for it become due.
     // The count of unanswered messages starts again after a match or a handoff.
     const streak = decision ? (decision.unmatched && !decision.handoff ? Number(conversation.unmatched_streak) + 1 : 0) : Number(conversation.unmatched_streak);
     const lastAny = decision?.anyMessageReplied ? m.sentAt : conversation.last_any_reply_at;
     await sql`
       UPDATE conversations SET last_customer_msg_at = ${Math.max(m.sentAt, Number(conversation.last_customer_msg_at ?? 0))},
-        sent_since_customer_msg = 0, updated_at = ${props.now}, unmatched_streak = ${streak}, last_any_reply_at = ${lastAny}
+        updated_at = ${props.now}, unmatched_streak = ${streak}, last_any_reply_at = ${lastAny}
       WHERE id = ${conversationId}`.execute(trx);
     let index = 0;
     for (const { rule_id, reply } of decision?.replies ?? []) {

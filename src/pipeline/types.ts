@@ -61,8 +61,33 @@ export type SendResult =
   | { kind: 'sent' }
   /** Try again later (busy, rate-limited, network error, timeout: the outcome may be unknown). */
   | { kind: 'retry'; errcode?: number; reason: string }
-  /** Will never succeed as is (session ended, quota used up, invalid payload): record and stop. */
+  /** Not now: the channel allows no more messages until the customer writes again (allowance used up, window closed). */
+  | { kind: 'wait'; errcode?: number; reason: string }
+  /** Will never succeed as is (session ended, invalid payload): record and stop. */
   | { kind: 'failed'; errcode?: number; reason: string };
+
+/** What the outbox knows about a conversation's allowance, as facts (not a running counter). */
+export interface AllowanceFacts {
+  now: number;
+  /** The send time of the customer's latest message (ms), null when they never wrote. */
+  customerWroteAt: number | null;
+  /**
+   * Replies the channel accepted surely after that message: their call started after WeReply pulled
+   * it, or at least `uncertaintyMs` after its send time (a send accepted before a newer customer
+   * message belongs to the allowance before it).
+   */
+  acceptedInAllowance: number;
+}
+
+export type AllowanceAnswer = { ok: true } | { ok: false; reason: string };
+
+/** A channel's rule for how many messages may follow a customer's message, and for how long. */
+export interface SendAllowance {
+  /** How long after a customer message's recorded time a send may still have been accepted before it. */
+  uncertaintyMs: number;
+  /** May a reply go out now? */
+  maySend(facts: AllowanceFacts): AllowanceAnswer;
+}
 
 /** 转人工: move the conversation to a person, or to the waiting pool when none is named. */
 export interface TransferRequest {
@@ -80,6 +105,8 @@ export type TransferResult = SendResult & { followUp?: { code: string; message: 
 
 export interface ChannelSender {
   send(message: OutboundMessage): Promise<SendResult>;
+  /** Channels that limit replies after a customer message answer "may I send now?" here. */
+  allowance?: SendAllowance;
   /** Channels without human handoff leave this out. */
   transfer?(request: TransferRequest): Promise<TransferResult>;
 }

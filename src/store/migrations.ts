@@ -307,6 +307,26 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('outbox_sent_at').on('outbox').columns(['sent_at']).execute();
       },
     },
+    '0007_outbox_allowance': {
+      // 微信客服's 5 messages / 48 h: which allowance a send used is decided from when WeCom accepted it
+      // (accepted_at, the start of the call that succeeded) against the customer's messages' send_time,
+      // not from a counter bumped when the outcome is recorded. A reply that does not fit waits
+      // (status 'waiting_allowance') for a customer message stored after allowance_after (a messages.id).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('outbox').addColumn('accepted_at', ms).execute();
+        await db.schema.alterTable('outbox').addColumn('allowance_after', ms).execute();
+        // Sends of the last 48 h keep counting: their successful attempt's start is when they were accepted.
+        const since = Date.now() - 48 * 3600_000;
+        await sql`
+          UPDATE outbox SET accepted_at = (
+            SELECT MAX(a.started_at) FROM outbox_attempts a WHERE a.outbox_id = outbox.id AND a.outcome = 'ok')
+          WHERE api = 'send_msg' AND status = 'sent' AND sent_at >= ${since}`.execute(db);
+        await sql`CREATE INDEX outbox_accepted_by_conversation ON outbox (conversation_id, accepted_at) WHERE accepted_at IS NOT NULL`.execute(db);
+        await sql`CREATE INDEX outbox_waiting_by_conversation ON outbox (conversation_id, id) WHERE status = 'waiting_allowance'`.execute(db);
+        // The customer's newest message of a conversation and when it was pulled (store/allowance-repo.ts).
+        await sql`CREATE INDEX messages_customer_by_conversation ON messages (conversation_id, send_time, id) WHERE origin = 3`.execute(db);
+      },
+    },
   };
 }
 

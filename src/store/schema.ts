@@ -41,7 +41,10 @@ export interface ConversationTable {
   open_kfid: string;
   external_userid: string;
   last_customer_msg_at: number | null;
-  /** Messages sent since the customer last wrote: WeCom allows 5 within 48 h. */
+  /**
+   * Unused since migration 0007 (kept for old rows): the allowance is derived from outbox.accepted_at
+   * against the customer messages' send_time (store/allowance-repo.ts), not from a running counter.
+   */
   sent_since_customer_msg: number;
   /** Last time the any-message reply (收到消息回复) went to this customer: its cooldown. */
   last_any_reply_at: number | null;
@@ -119,7 +122,7 @@ export interface OutboxTable {
   msgid: string;
   /** The reply to send, in WeReply's own reply format (materials resolved at send time). */
   payload: string;
-  /** pending | sending | retry | sent | failed | held */
+  /** pending | sending | retry | sent | failed | held | waiting_allowance */
   status: string;
   priority: number;
   attempts: number;
@@ -135,6 +138,10 @@ export interface OutboxTable {
   caused_at: number;
   created_at: number;
   sent_at: number | null;
+  /** When the call the channel accepted started: which allowance the send used. */
+  accepted_at: Generated<number | null>;
+  /** waiting_allowance: the reply is due again once a customer message newer than this messages.id is stored. */
+  allowance_after: Generated<number | null>;
 }
 
 export interface OutboxAttemptTable {

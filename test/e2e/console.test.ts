@@ -303,7 +303,19 @@ describe('web console in Chromium', () => {
   }, STEP);
 
   it('settings: test connection, callback URL, outbox states', async () => {
+    // A reply waiting for the customer to write again (微信客服's 5 messages / 48 h used up) is shown with its reason.
+    const conv = await stack.wr.store.db
+      .insertInto('conversations')
+      .values({ channel: 'wecom-kf', open_kfid: 'wkMockKf0001', external_userid: 'wmE2EWaiting', last_customer_msg_at: Date.now(), sent_since_customer_msg: 0, last_any_reply_at: null, unmatched_streak: 0, created_at: Date.now(), updated_at: Date.now() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const reason = '5 messages already sent since the customer last wrote: WeCom allows 5 within 48 hours; waits for the customer to write again';
+    await stack.wr.store.db
+      .insertInto('outbox')
+      .values({ conversation_id: Number(conv.id), api: 'send_msg', msgid: 'e2e-waiting-1', payload: JSON.stringify({ reply: { type: 'text', text: '稍后发送' } }), status: 'waiting_allowance', priority: 0, attempts: 1, next_attempt_at: 0, locked_by: null, locked_until: null, last_errcode: null, reason, source_msgid: null, rule_id: null, caused_at: Date.now(), created_at: Date.now(), sent_at: null, allowance_after: Number.MAX_SAFE_INTEGER })
+      .execute();
     await page.getByRole('menuitem', { name: '设置' }).click();
+    await page.getByTestId('waiting-allowance').getByText(reason).waitFor();
     await page.getByTestId('callback-url').getByText('/wecom/kf/callback').waitFor();
     await page.getByRole('button', { name: /测试连接/ }).click();
     await page.getByTestId('test-result').getByText('连接成功').waitFor();

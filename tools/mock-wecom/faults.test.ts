@@ -45,6 +45,20 @@ describe('injectFault', () => {
     expect(mock.sessionInfo(KF, 'wmF').sends_since_customer_message).toBe(1);
   });
 
+  it('answerAfter accepts the send at once (counted, recorded) and answers only when released', async () => {
+    let release!: () => void;
+    mock.injectFault({ path: '/cgi-bin/kf/send_msg', answerAfter: new Promise<void>((r) => (release = r)) });
+    const answer = send(reply('late', 'late-1'));
+    await mock.waitForSent(1);
+    expect(mock.sent).toMatchObject([{ msgid: 'late-1', errcode: 0, fault: 'delay' }]);
+    expect(mock.sessionInfo(KF, 'wmF').sends_since_customer_message).toBe(1);
+    // The customer writes while the answer is on its way: the new allowance starts at 0.
+    await mock.customerSays({ external_userid: 'wmF', text: 'again', callback: false });
+    expect(mock.sessionInfo(KF, 'wmF').sends_since_customer_message).toBe(0);
+    release();
+    expect((await answer).json.errcode).toBe(0);
+  });
+
   it("drop:'before' cuts the connection and nothing is delivered", async () => {
     mock.injectFault({ path: '/cgi-bin/kf/send_msg', drop: 'before' });
     await expect(send(reply('lost', 'd1'))).rejects.toThrow();

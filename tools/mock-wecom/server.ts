@@ -65,6 +65,11 @@ export interface Fault {
   times?: number;
   /** Programmatic only: which calls match, by their parsed JSON body. */
   match?: (body: unknown) => boolean;
+  /**
+   * Programmatic only: process the call (a send is accepted and counted at once, on the mock clock),
+   * then hold the answer until this promise settles, like an answer delayed on its way back.
+   */
+  answerAfter?: Promise<unknown>;
 }
 
 export interface RequestRecord {
@@ -592,11 +597,14 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
       ({ status, result } = dispatch(method, path, url.searchParams, body, jsonError, raw, req.headers['content-type'], tooLarge));
     }
     if (fault?.drop === 'after') faultKind = 'drop-after';
+    if (fault?.answerAfter) faultKind ??= 'delay';
     rec.errcode = result.errcode;
     rec.status = faultKind === 'drop-after' ? null : status;
     if (faultKind) rec.fault = faultKind;
     record(requests, rec);
     sentRec(result.errcode, faultKind, result.msgid);
+    // Recorded (and a send counted) already: only the answer is late.
+    if (fault?.answerAfter) await fault.answerAfter.catch(() => undefined);
     if (faultKind === 'drop-after') {
       req.socket.destroy();
       return;

@@ -6,6 +6,7 @@ import type { ChannelSender, OutboundMessage, SendResult, TransferRequest, Trans
 import { WeComApiError, WeComNetworkError, type WeComClient } from './api-client.js';
 import { MaterialMissing } from '../../materials/material-store.js';
 import { type MediaIdFor, toKfMessage } from './messages.js';
+import { KF_SEND_LIMIT_ERRCODE, kfAllowance } from './allowance.js';
 
 /** errcodes worth trying again later. */
 const RETRYABLE = new Map<number, string>([
@@ -15,10 +16,14 @@ const RETRYABLE = new Map<number, string>([
   [42001, 'access token expired again after a refresh (42001)'],
 ]);
 
+/** The allowance after the customer's last message is used up or its 48 h have passed: wait for the customer. */
+const WAIT = new Map<number, string>([
+  [KF_SEND_LIMIT_ERRCODE, `WeCom answered ${KF_SEND_LIMIT_ERRCODE}: no more messages allowed since the customer last wrote (5 within 48 h); waits for the customer to write again`],
+]);
+
 /** Final errcodes and what they mean to an operator. */
 const FINAL = new Map<number, string>([
   [95018, "session is not in a state the bot may answer (95018): a servicer took it over or it has ended"],
-  [95001, 'WeCom allows 5 messages within 48 hours after the customer writes (95001); waits for the customer'],
   [40058, 'WeCom rejected a parameter (40058)'],
   [95000, 'unknown kf account (95000)'],
   [40008, 'WeCom does not accept this message type (40008)'],
@@ -32,6 +37,8 @@ const TRANSFER_REFUSALS = new Map<number, string>([
 ]);
 
 export class KfSender implements ChannelSender {
+  readonly allowance = kfAllowance;
+
   constructor(
     private readonly client: WeComClient,
     private readonly mediaIdFor: MediaIdFor,
@@ -72,6 +79,9 @@ export class KfSender implements ChannelSender {
           if (err.errcode === 40007 && !renew) continue;
           const retry = RETRYABLE.get(err.errcode);
           if (retry) return { kind: 'retry', errcode: err.errcode, reason: retry };
+          // Only kf/send_msg has the allowance; an event code's own limits are final.
+          const wait = m.mode === 'send' ? WAIT.get(err.errcode) : undefined;
+          if (wait) return { kind: 'wait', errcode: err.errcode, reason: wait };
           return { kind: 'failed', errcode: err.errcode, reason: FINAL.get(err.errcode) ?? `WeCom refused the message: ${err.errcode} ${err.errmsg}` };
         }
         if (err instanceof WeComNetworkError) return { kind: 'retry', reason: `network: ${err.message}` };

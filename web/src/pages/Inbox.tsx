@@ -66,7 +66,7 @@ interface SendAnswer {
 }
 
 const STATE_COLORS: Record<string, string> = { bot: 'green', pool: 'orange', servicer: 'blue', ended: 'default', new: 'cyan' };
-const OUT_COLORS: Record<string, string> = { sent: 'green', failed: 'red', held: 'volcano', pending: 'default', sending: 'processing', retry: 'orange' };
+const OUT_COLORS: Record<string, string> = { sent: 'green', failed: 'red', held: 'volcano', pending: 'default', sending: 'processing', retry: 'orange', waiting_allowance: 'gold' };
 
 export default function InboxPage() {
   const { id } = useParams();
@@ -405,6 +405,7 @@ function HistoryItem({ m, onReleased }: { m: Item; onReleased: () => void }) {
                 </Tag>
               </Tooltip>
               {m.status === 'held' && m.reason && <div style={{ color: '#d4380d' }}>{m.reason}</div>}
+              {m.status === 'waiting_allowance' && m.reason && <div style={{ color: '#ad8b00' }}>{m.reason}</div>}
               {m.status === 'held' && can('compliance:override') && (
                 <Button size="small" type="link" onClick={() => setReleasing(true)}>
                   {t('inbox.release')}

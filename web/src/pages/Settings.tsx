@@ -17,10 +17,11 @@ interface Status {
   outbox: Record<string, number>;
   outbox_oldest_pending_at: number | null;
   recent_errors: { at: number; outbox_id: number; errcode: number | null; error: string | null; plain_zh: string; plain_en: string }[];
+  recent_waiting: { id: number; external_userid: string; reason: string | null; created_at: number }[];
   recent_failed: { id: number; external_userid: string; reason: string | null; errcode: number | null; plain_zh: string; plain_en: string; created_at: number }[];
 }
 
-const STATE_COLORS: Record<string, string> = { sent: '#52c41a', pending: '#bfbfbf', sending: '#1677ff', retry: '#faad14', failed: '#ff4d4f', held: '#fa541c' };
+const STATE_COLORS: Record<string, string> = { sent: '#52c41a', pending: '#bfbfbf', sending: '#1677ff', retry: '#faad14', failed: '#ff4d4f', held: '#fa541c', waiting_allowance: '#d4b106' };
 
 export default function SettingsPage() {
   const { t, lang } = useI18n();
@@ -128,7 +129,7 @@ export default function SettingsPage() {
         <Col xs={24} lg={10}>
           <Card size="small" title={t('settings.outbox')}>
             <Row gutter={8}>
-              {['pending', 'retry', 'failed', 'held', 'sent'].map((k) => (
+              {['pending', 'retry', 'failed', 'held', 'waiting_allowance', 'sent'].map((k) => (
                 <Col span={8} key={k}>
                   <Statistic title={t(`outbox.${k}`)} value={status?.outbox[k] ?? 0} valueStyle={{ fontSize: 20, color: k === 'failed' && status?.outbox[k] ? '#ff4d4f' : undefined }} />
                 </Col>
@@ -155,6 +156,24 @@ export default function SettingsPage() {
                 { title: t('settings.when'), dataIndex: 'at', width: 160, render: (v) => new Date(v).toLocaleString() },
                 { title: 'errcode', dataIndex: 'errcode', width: 80, render: (v) => v ?? '—' },
                 { title: t('settings.meaning'), render: (_, r) => (lang === 'zh' ? r.plain_zh : r.plain_en) },
+              ]}
+            />
+            <Typography.Title level={5} style={{ marginTop: 12 }}>
+              {t('settings.waiting')}
+            </Typography.Title>
+            <Typography.Paragraph type="secondary">{t('settings.waitingHelp')}</Typography.Paragraph>
+            <Table
+              size="small"
+              rowKey="id"
+              data-testid="waiting-allowance"
+              dataSource={status?.recent_waiting ?? []}
+              pagination={{ pageSize: 5, hideOnSinglePage: true }}
+              locale={{ emptyText: t('settings.noWaiting') }}
+              scroll={{ x: 480 }}
+              columns={[
+                { title: t('settings.when'), dataIndex: 'created_at', width: 160, render: (v) => new Date(v).toLocaleString() },
+                { title: t('settings.customer'), dataIndex: 'external_userid', width: 160, ellipsis: true },
+                { title: t('settings.meaning'), dataIndex: 'reason' },
               ]}
             />
             <Typography.Title level={5} style={{ marginTop: 12 }}>
