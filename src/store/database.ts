@@ -31,6 +31,8 @@ export interface OpenStoreOptions {
   /** postgres://… to use PostgreSQL; otherwise SQLite at `${dataDir}/wereply.sqlite`. */
   databaseUrl?: string;
   dataDir: string;
+  /** The SQLite file; default `${dataDir}/wereply.sqlite` (demo mode: demo.sqlite, see Config.sqliteFile). */
+  sqliteFile?: string;
   /** PostgreSQL schema to use (tests give each file its own); created if missing. */
   pgSchema?: string;
   /**
@@ -48,7 +50,8 @@ const NUMERIC_OID = 1700;
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const file = path.join(opts.dataDir, 'wereply.sqlite');
+  const file = opts.sqliteFile ?? path.join(opts.dataDir, 'wereply.sqlite');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSync ?? 'FULL'}`);
