@@ -30,6 +30,7 @@ import { KfSender } from './channels/wecom-kf/sender.js';
 import { KF_SYNC_JOB, kfSyncKey, makeKfSyncHandler } from './channels/wecom-kf/sync.js';
 import { ConfigError, type Config } from './config.js';
 import { demoSeededAt } from './store/demo-data.js';
+import { removeInstanceFile, writeInstanceFile } from './store/instance-file.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
@@ -308,6 +309,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       await app.ready();
       await startPipeline();
       const url = await app.listen({ port: config.port, host: config.host });
+      if (store.file) writeInstanceFile(store.file);
       ready = true;
       return url;
     },
@@ -334,6 +336,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         }
         await untilDeadline(app.close(), deadline);
         await redisWakeup?.close().catch(() => undefined);
+        if (store.file) removeInstanceFile(store.file);
         if (drained) await store.close();
         else void store.close().catch(() => undefined);
         return { forced: !drained, inFlight };
