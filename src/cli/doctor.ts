@@ -126,14 +126,16 @@ async function checkWeComApi(wecom: NonNullable<Config['wecom']>, add: (c: Check
     add({ name: 'gettoken', ok: false, detail: `${wecom.apiBase}: no answer (${(err as Error).message})`, fix: 'this server must reach qyapi.weixin.qq.com over HTTPS (outbound firewall, proxy, DNS)' });
     return;
   }
-  checkClock(res.headers.get('date'), (sentAt + Date.now()) / 2, add);
+  const clock = checkClock(res.headers.get('date'), (sentAt + Date.now()) / 2);
   const errcode = Number(json.errcode ?? 0);
   if (errcode !== 0 || !json.access_token) {
     const advice = setupAdvice(errcode, String(json.errmsg ?? ''));
     add({ name: 'gettoken', ok: false, detail: advice.meaning, fix: advice.fix });
+    add(clock);
     return;
   }
   add({ name: 'gettoken', ok: true, detail: 'CorpID and Secret accepted' });
+  add(clock);
 
   // The token is handed out anywhere; 企业可信IP and API permissions show on the first real call.
   try {
@@ -158,18 +160,16 @@ async function checkWeComApi(wecom: NonNullable<Config['wecom']>, add: (c: Check
   }
 }
 
-function checkClock(dateHeader: string | null, localMs: number, add: (c: Check) => void): void {
+function checkClock(dateHeader: string | null, localMs: number): Check {
   const remote = dateHeader ? Date.parse(dateHeader) : NaN;
   if (!Number.isFinite(remote)) {
-    add({ name: 'clock', ok: false, detail: 'the WeCom API host sent no Date header to compare with', fix: 'run chrony or systemd-timesyncd (NTP)' });
-    return;
+    return { name: 'clock', ok: false, detail: 'the WeCom API host sent no Date header to compare with', fix: 'run chrony or systemd-timesyncd (NTP)' };
   }
   const skew = Math.round((localMs - remote) / 1000);
   if (Math.abs(skew) > MAX_SKEW_SECONDS) {
-    add({ name: 'clock', ok: false, detail: `this server's clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} WeCom's`, fix: 'enable NTP (`timedatectl set-ntp true`, or chrony): callbacks more than 600 s off are refused as replays' });
-    return;
+    return { name: 'clock', ok: false, detail: `this server's clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} WeCom's`, fix: 'enable NTP (`timedatectl set-ntp true`, or chrony): callbacks more than 600 s off are refused as replays' };
   }
-  add({ name: 'clock', ok: true, detail: `within ${Math.max(1, Math.abs(skew))} s of WeCom's clock` });
+  return { name: 'clock', ok: true, detail: `within ${Math.max(1, Math.abs(skew))} s of WeCom's clock` };
 }
 
 async function checkRedis(url: string, add: (c: Check) => void): Promise<void> {
