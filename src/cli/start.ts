@@ -49,7 +49,8 @@ export async function startCommand(config: Config): Promise<number> {
       `    curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' -d '{"text":"全网最优惠，保证提分！"}' ${local}/api/compliance/scan`,
     );
   } else {
-    lines.push(`  WeCom callback URL to configure: https://<your-host>/wecom/kf/callback`);
+    const publicUrl = process.env.WEREPLY_PUBLIC_URL?.replace(/\/+$/, '') || 'https://<your-host>';
+    lines.push(`  WeCom callback URL to configure: ${publicUrl}/wecom/kf/callback   (check the setup: npx wereply doctor)`);
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 
