@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChecklist, runDoctor, type Check } from '../src/cli/doctor.js';
 import { startStack, weReplyEnv, type Stack } from './stack.js';
@@ -88,6 +89,14 @@ describe('wereply doctor', () => {
     expect(key).toEqual([expect.objectContaining({ name: 'configuration', ok: false, detail: expect.stringMatching(/43 characters/) })]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-doctor-'));
     dirs.push(dir);
+    const none = byName(await runDoctor({ ...env, WEREPLY_DATA_DIR: dir }), 'database')!;
+    expect(none.ok).toBe(false);
+    expect(none.detail).toMatch(/no database yet/);
+    expect(fs.existsSync(path.join(dir, 'wereply.sqlite'))).toBe(false);
+    // A database an older WeReply left (migrations missing): reported, not migrated by doctor.
+    const old = new SQLite(path.join(dir, 'wereply.sqlite'));
+    old.exec('CREATE TABLE kysely_migration (name varchar(255) PRIMARY KEY, timestamp varchar(255) NOT NULL)');
+    old.close();
     const db = byName(await runDoctor({ ...env, WEREPLY_DATA_DIR: dir }), 'database')!;
     expect(db.ok).toBe(false);
     expect(db.detail).toMatch(/migration\(s\) not run yet/);

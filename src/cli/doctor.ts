@@ -10,6 +10,7 @@
  * 6. Redis, when REDIS_URL is set
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { encryptLikeWeCom, signature } from '../channels/wecom-kf/crypto.js';
 import { setupAdvice } from '../channels/wecom-kf/setup-advice.js';
@@ -55,6 +56,10 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<C
 
 async function checkDatabase(config: Config, add: (c: Check) => void): Promise<void> {
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : config.sqliteFile;
+  if (!config.databaseUrl && !fs.existsSync(config.sqliteFile)) {
+    add({ name: 'database', ok: false, detail: `no database yet at ${config.sqliteFile}`, fix: 'start WeReply once (`npm start`): it creates and migrates the database; or set WEREPLY_DATA_DIR to the folder that has it' });
+    return;
+  }
   let store;
   try {
     store = await openStore({ dataDir: config.dataDir, sqliteFile: config.sqliteFile, migrate: false, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
