@@ -121,7 +121,8 @@ describe('graceful shutdown (SIGTERM)', () => {
     const t0 = Date.now();
     child.proc.kill('SIGTERM');
     expect(await child.exited).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(2000 + 1500);
+    // Within the 2 s bound plus process start-up slack on a busy machine; before the fix it took the 10 s call timeout.
+    expect(Date.now() - t0).toBeLessThan(2000 + 3000);
     expect(child.output()).toMatch(/shutdown timeout reached/);
     const [row] = query<{ msgid: string; status: string }>(dataDir, 'SELECT msgid, status FROM outbox');
     expect(row!.status).toBe('sending');
