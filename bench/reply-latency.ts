@@ -162,7 +162,7 @@ async function startWeReplyReceiver(s: ReceiverStart, dataDir: string): Promise<
         GROUP BY m.id`.execute(wr.store.db);
       return rows.rows.map((r): TraceRow => [r.msgid, Number(r.received_at), Number(r.started_at)]);
     },
-    close: () => wr.close(),
+    close: async () => void (await wr.close()),
   };
 }
 

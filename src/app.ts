@@ -28,7 +28,9 @@ import { createCallbackCrypto } from './channels/wecom-kf/crypto.js';
 import { CHANNEL as KF_CHANNEL } from './channels/wecom-kf/messages.js';
 import { KfSender } from './channels/wecom-kf/sender.js';
 import { KF_SYNC_JOB, kfSyncKey, makeKfSyncHandler } from './channels/wecom-kf/sync.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
+import { demoSeededAt } from './store/demo-data.js';
+import { removeInstanceFile, writeInstanceFile } from './store/instance-file.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
@@ -71,7 +73,16 @@ export interface WeReply extends Services {
   outbox: OutboxWorker;
   /** Listen on config.port/host; resolves with the base URL. */
   listen(): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * Stops gracefully: callbacks are answered 503 (WeCom retries them later or at another instance),
+   * no new work is claimed, the sends and pulls in flight finish, then the HTTP server and the
+   * database close. With `timeoutMs`, gives up waiting after that long (what is still in flight
+   * stays recorded as in flight and is repeated once, with its msgid, by the next start) and
+   * resolves with `{ forced: true }`. Calling it again returns the same promise.
+   */
+  close(opts?: { timeoutMs?: number }): Promise<{ forced: boolean; inFlight: number }>;
+  /** True from the moment close() was called. */
+  readonly stopping: boolean;
 }
 
 export async function createWeReply(config: Config, opts: CreateOptions = {}): Promise<WeReply> {
@@ -85,10 +96,16 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     });
   const store: Store = await openStore({
     dataDir: config.dataDir,
+    sqliteFile: config.sqliteFile,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}),
     sqliteSync: config.sqliteSync,
   });
+  // Demo data answering real customers: a database demo mode seeded is refused in WeCom mode.
+  if (!config.demo && (await demoSeededAt(store.db)) !== undefined) {
+    await store.close();
+    throw new ConfigError(demoDatabaseRefusal(store.file));
+  }
   const workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const metrics = createMetrics(store.db);
   // Several instances (PostgreSQL + REDIS_URL): a notify anywhere wakes idle workers everywhere.
@@ -115,6 +132,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   const inboundMedia = new InboundMediaCache(config.dataDir);
   const jobs = new JobQueue(store, workerId);
   let ready = false;
+  let stopping = false;
 
   const wecom = config.wecom
     ? new WeComClient({
@@ -180,6 +198,14 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
   });
   installErrorHandler(app);
+  // Stopping: WeCom's callbacks are refused with 503 so that WeCom retries them (later, or at another
+  // instance behind the proxy) rather than handing them to a process that will not pull them.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!stopping) return;
+    if (req.url.startsWith('/wecom/') || req.url.startsWith('/healthz')) {
+      await reply.code(503).header('retry-after', '5').header('connection', 'close').type('application/json').send({ status: 'stopping', error: 'WeReply is shutting down; WeCom will retry this callback' });
+    }
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'WeReply API', version: '0.1.0', description: 'Auto-reply, sandbox and materials for WeCom 微信客服. Send Authorization: Bearer <WEREPLY_ADMIN_TOKEN> to /api/*.' },
@@ -222,6 +248,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
 
   const startWorkers = opts.workers ?? true;
   let started = false;
+  let closing: Promise<{ forced: boolean; inFlight: number }> | undefined;
   let housekeeping: NodeJS.Timeout | undefined;
   let servicerSync: NodeJS.Timeout | undefined;
   let mediaKeeping: NodeJS.Timeout | undefined;
@@ -284,21 +311,67 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       await app.ready();
       await startPipeline();
       const url = await app.listen({ port: config.port, host: config.host });
+      if (store.file) writeInstanceFile(store.file);
       ready = true;
       return url;
     },
-    async close() {
-      ready = false;
-      clearInterval(housekeeping);
-      clearInterval(servicerSync);
-      clearInterval(mediaKeeping);
-      await app.close();
-      await runner.stop();
-      await outbox.stop();
-      await redisWakeup?.close();
-      await store.close();
+    get stopping() {
+      return stopping;
+    },
+    close(closeOpts = {}) {
+      closing ??= (async () => {
+        stopping = true;
+        ready = false;
+        clearInterval(housekeeping);
+        clearInterval(servicerSync);
+        clearInterval(mediaKeeping);
+        const deadline = closeOpts.timeoutMs === undefined ? Infinity : Date.now() + closeOpts.timeoutMs;
+        // Both loops stop claiming at once (synchronously); then the work in flight is awaited.
+        const workers = Promise.all([runner.stop(), outbox.stop()]);
+        const drained = await untilDeadline(workers, deadline);
+        let inFlight = 0;
+        if (!drained) {
+          inFlight = outbox.inFlight();
+          log.warn({ outbox_in_flight: inFlight }, 'shutdown timeout reached with work in flight: exiting anyway; sends in flight are repeated once with the same msgid at the next start');
+          // Pull jobs are idempotent (the cursor is committed with the messages): let another instance take them now.
+          await jobs.releaseHeld().catch((err: unknown) => log.warn({ err }, 'releasing claimed pull jobs failed; their leases will expire'));
+        }
+        await untilDeadline(app.close(), deadline);
+        await redisWakeup?.close().catch(() => undefined);
+        if (store.file) removeInstanceFile(store.file);
+        if (drained) await store.close();
+        else void store.close().catch(() => undefined);
+        return { forced: !drained, inFlight };
+      })();
+      return closing;
     },
   };
+}
+
+/** Waits for `work` until `deadline` (ms since epoch); true when it finished in time. */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  if (deadline === Infinity) {
+    await work;
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What to do when WeCom mode finds demo data in its database. */
+export function demoDatabaseRefusal(file: string | undefined): string {
+  return [
+    `the database ${file ?? '(DATABASE_URL)'} was seeded by demo mode: its demo rules (e.g. "运费险会自动理赔"), demo servicers and routing would answer your real customers.`,
+    '  Remove the demo data and keep the rules you created or edited:  npx wereply demo-reset',
+    file ? `  Or start with an empty database:  mv ${file} ${file}.demo-backup   (demo mode now uses ${file.replace(/wereply\.sqlite$/, 'demo.sqlite')})` : '  Or start with an empty database (a new PostgreSQL database or schema).',
+  ].join('\n');
 }
 
 /** A connection URL without its password, for error messages and logs. */

@@ -17,6 +17,11 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /**
+   * The SQLite file (without DATABASE_URL): `${dataDir}/wereply.sqlite` with WeCom configured,
+   * `${dataDir}/demo.sqlite` in demo mode — demo rules never land in the database real customers are answered from.
+   */
+  sqliteFile: string;
   databaseUrl?: string;
   /** Redis for the wake-up signal between instances (scaled-out mode, with DATABASE_URL). */
   redisUrl?: string;
@@ -34,6 +39,8 @@ export interface Config {
   /** A reply waiting for the customer's next message (the channel's allowance used up) is dropped after this long. */
   allowanceMaxWaitSeconds: number;
   logLevel: string;
+  /** How long a stop (SIGTERM/SIGINT) may take before WeReply exits anyway (ms). */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,12 +82,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sync = (env.WEREPLY_SQLITE_SYNC || 'FULL').toUpperCase();
   if (sync !== 'FULL' && sync !== 'NORMAL') throw new ConfigError('WEREPLY_SQLITE_SYNC must be FULL or NORMAL');
 
+  const shutdownSeconds = Number(env.WEREPLY_SHUTDOWN_TIMEOUT_SECONDS || 10);
+  if (!Number.isFinite(shutdownSeconds) || shutdownSeconds <= 0) throw new ConfigError('WEREPLY_SHUTDOWN_TIMEOUT_SECONDS must be a positive number of seconds (default 10)');
+
+  const dataDir = path.resolve(env.WEREPLY_DATA_DIR || './data');
   return {
     port,
     host: env.HOST || '0.0.0.0',
-    dataDir: path.resolve(env.WEREPLY_DATA_DIR || './data'),
-    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    dataDir,
+    sqliteFile: path.join(dataDir, demo ? 'demo.sqlite' : 'wereply.sqlite'),
+    // Demo mode always runs on its own SQLite file: demo data must not reach a shared production database.
+    ...(env.DATABASE_URL && !demo ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.REDIS_URL && !demo ? { redisUrl: env.REDIS_URL } : {}),
     wecom,
     demo,
     adminToken,
@@ -90,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     staleAfterSeconds: Number(env.WEREPLY_STALE_AFTER_SECONDS || 6 * 3600),
     allowanceMaxWaitSeconds: positiveSeconds(env, 'WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS', 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
+    shutdownTimeoutMs: shutdownSeconds * 1000,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Demo data for `npm start` without WeCom settings: rules that show every match kind and reply type,
- * a 测试账号 and two small materials. Loaded once into an empty database.
+ * a 测试账号 and two small materials. Loaded once into demo mode's own database (demo.sqlite); the
+ * marker it leaves makes WeCom mode refuse the database (store/demo-data.ts).
  */
 import zlib from 'node:zlib';
 import type { Kysely } from 'kysely';
@@ -12,12 +13,13 @@ import { DEFAULT_COMPLAINT_PHRASES, type RoutingConfig } from '../routing/model.
 import { saveRouting } from '../store/routing-repo.js';
 import { resolveRuleFields, type RuleInput } from '../rules/validate-rule.js';
 
+import { DEMO_KF, DEMO_SEEDED_KEY, DEMO_TEST_ACCOUNT } from '../store/demo-data.js';
+
+export { DEMO_KF, DEMO_TEST_ACCOUNT };
 export const DEMO_CUSTOMER = 'wmDemoCustomer0001';
-export const DEMO_KF = 'wkDemoKf0001';
-export const DEMO_TEST_ACCOUNT = 'wmDemoTestAccount01';
 
 export async function seedDemo(db: Kysely<Database>, materials: MaterialStore): Promise<boolean> {
-  const seeded = await db.selectFrom('settings').select('value').where('key', '=', 'demo_seeded').executeTakeFirst();
+  const seeded = await db.selectFrom('settings').select('value').where('key', '=', DEMO_SEEDED_KEY).executeTakeFirst();
   if (seeded) return false;
   const now = Date.now();
 
@@ -126,7 +128,7 @@ export async function seedDemo(db: Kysely<Database>, materials: MaterialStore): 
   };
   await saveRouting(db, routing, 'demo', 'demo routing');
   await db.insertInto('customers').values({ external_userid: DEMO_TEST_ACCOUNT, test_account: 1, name: '测试账号', created_at: now, updated_at: now }).execute();
-  await db.insertInto('settings').values({ key: 'demo_seeded', value: String(now) }).execute();
+  await db.insertInto('settings').values({ key: DEMO_SEEDED_KEY, value: String(now) }).execute();
   return true;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `wereply <command>`: start | simulate | send | mock-wecom.
+ * `wereply <command>`: start | simulate | send | mock-wecom | doctor | backup | restore | demo-reset.
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,11 @@ Usage:
                                       demo: a customer writes through the mock WeCom; prints the replies
   wereply mock-wecom [--port 4000] [--callback-url URL]
                                       run the mock WeCom server on its own
+  wereply doctor                      check the production setup (configuration, database, callback URL as
+                                      WeCom calls it, gettoken, 企业可信IP, clock, Redis); exit 1 on failure
+  wereply backup [--out FILE]         online backup of the SQLite database (safe while WeReply runs)
+  wereply restore FILE [--force]      put a backup in place of ./data/wereply.sqlite (refused while running)
+  wereply demo-reset                  remove demo data from the WeCom-mode database (keeps rules you made or edited)
 `;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -39,6 +44,24 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'send': {
         const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { user: { type: 'string' }, mock: { type: 'string' }, timeout: { type: 'string' } } });
         return await sendCommand(positionals.join(' '), values);
+      }
+      case 'doctor': {
+        const { doctorCommand } = await import('./doctor.js');
+        return await doctorCommand();
+      }
+      case 'backup': {
+        const { values } = parseArgs({ args: rest, options: { out: { type: 'string' }, db: { type: 'string' } } });
+        const { backupCommand } = await import('./backup.js');
+        return await backupCommand(values);
+      }
+      case 'restore': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { force: { type: 'boolean' } } });
+        const { restoreCommand } = await import('./backup.js');
+        return await restoreCommand(positionals[0], values);
+      }
+      case 'demo-reset': {
+        const { demoResetCommand } = await import('./demo-reset.js');
+        return await demoResetCommand();
       }
       case 'mock-wecom': {
         const { runMockWeComCli } = await import('../../tools/mock-wecom/main.js');

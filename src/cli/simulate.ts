@@ -15,7 +15,7 @@ export async function simulateCommand(
     process.stderr.write('usage: wereply simulate "<customer message>" [--user ID] [--test-account] [--at ISO-TIME] [--welcome] [--json]\n');
     return 1;
   }
-  const store = await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+  const store = await openStore({ dataDir: config.dataDir, sqliteFile: config.sqliteFile, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
   try {
     const trace = await simulate(store, config.timezone, new RuleCache(store.db, config.timezone), {
       text,

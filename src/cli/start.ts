@@ -8,6 +8,9 @@ import { seedDemo } from './demo-seed.js';
 
 export async function startCommand(config: Config): Promise<number> {
   let mock: { url: string; close(): Promise<void> } | undefined;
+  if (config.demo && process.env.DATABASE_URL) {
+    process.stderr.write('wereply: demo mode (no WECOM_* settings) ignores DATABASE_URL and REDIS_URL: demo data stays in its own SQLite file.\n');
+  }
   if (config.demo) {
     const { startMockWeCom } = await import('../../tools/mock-wecom/server.js');
     const mockPort = Number(process.env.MOCK_WECOM_PORT ?? config.port + 1);
@@ -29,7 +32,7 @@ export async function startCommand(config: Config): Promise<number> {
   const local = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [
     '',
-    `  WeReply is running on ${local}  (${wereply.store.engine === 'sqlite' ? `SQLite ${wereply.store.file}` : 'PostgreSQL'})`,
+    `  WeReply is running on ${local}  (${wereply.store.engine === 'sqlite' ? `SQLite ${wereply.store.file}` : 'PostgreSQL'}${config.demo ? '; demo data only — WeCom mode uses its own database' : ''})`,
     `  Console:   ${local}/          (控制台; sign in with the admin token)`,
     `  API docs:  ${local}/docs     health: ${local}/healthz     metrics: ${local}/metrics`,
   ];
@@ -46,19 +49,53 @@ export async function startCommand(config: Config): Promise<number> {
       `    curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' -d '{"text":"全网最优惠，保证提分！"}' ${local}/api/compliance/scan`,
     );
   } else {
-    lines.push(`  WeCom callback URL to configure: https://<your-host>/wecom/kf/callback`);
+    const publicUrl = process.env.WEREPLY_PUBLIC_URL?.replace(/\/+$/, '') || 'https://<your-host>';
+    lines.push(`  WeCom callback URL to configure: ${publicUrl}/wecom/kf/callback   (check the setup: npx wereply doctor)`);
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 
-  await new Promise<void>((resolve) => {
-    const stop = async (signal: string) => {
-      wereply.log.info({ signal }, 'stopping');
-      await wereply.close();
-      await mock?.close();
-      resolve();
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+  return waitForStop(config.shutdownTimeoutMs, async (signal) => {
+    wereply.log.info({ signal, timeout_ms: config.shutdownTimeoutMs }, 'stopping: callbacks answered 503, finishing the sends in flight');
+    const { forced, inFlight } = await wereply.close({ timeoutMs: config.shutdownTimeoutMs });
+    await mock?.close();
+    if (forced) {
+      wereply.log.warn({ outbox_in_flight: inFlight }, 'stopped before all work in flight finished; it is recorded and is repeated once at the next start');
+      // Calls still waiting for WeCom would keep the process alive until their own timeout.
+      setImmediate(() => process.exit(0));
+    } else {
+      wereply.log.info('stopped');
+    }
   });
-  return 0;
+}
+
+/**
+ * Resolves with the exit code once `stop` has run after SIGTERM or SIGINT. Exits anyway (code 0: what
+ * was in flight is recorded in the outbox, so a forced stop is safe) shortly after the timeout; a second
+ * signal exits at once (code 1).
+ */
+export function waitForStop(timeoutMs: number, stop: (signal: string) => Promise<void>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: string) => {
+      if (stopping) {
+        process.stderr.write(`wereply: ${signal} again: exiting now\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      // The graceful path gives up at the timeout itself; this is the last resort if closing hangs.
+      setTimeout(() => {
+        process.stderr.write(`wereply: not stopped ${timeoutMs + 2000} ms after ${signal}: exiting anyway\n`);
+        process.exit(0);
+      }, timeoutMs + 2000).unref();
+      stop(signal).then(
+        () => resolve(0),
+        (err: unknown) => {
+          process.stderr.write(`wereply: stopping failed: ${String((err as Error)?.stack ?? err)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
 }

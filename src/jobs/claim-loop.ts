@@ -51,7 +51,12 @@ export class ClaimLoop<T> {
     this.loop = this.run();
   }
 
-  /** Stops claiming and waits for the items in progress. */
+  /** Items running now (graceful shutdown reports what it left in flight). */
+  get inProgress(): number {
+    return this.active;
+  }
+
+  /** Stops claiming (at once, before the first await) and waits for the items in progress. */
   async stop(): Promise<void> {
     this.running = false;
     this.o.wakeup.notify(this.o.topic);

@@ -114,6 +114,17 @@ export class JobQueue {
     await this.db.updateTable('jobs').set({ locked_until: Date.now() + leaseMs }).where('id', '=', job.id).where('locked_by', '=', this.workerId).execute();
   }
 
+  /**
+   * Graceful shutdown that timed out: the jobs this worker claimed are given back so another
+   * instance pulls now instead of after the lease (a pull is idempotent: cursor and messages commit together).
+   */
+  async releaseHeld(): Promise<number> {
+    this.runningHere.clear();
+    if (this.store.engine === 'sqlite') return 0;
+    const res = await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('locked_by', '=', this.workerId).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
   /** Embedded mode only: jobs held by a process that died are free again at once. */
   async releaseOrphans(): Promise<number> {
     const res = await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('locked_until', 'is not', null).executeTakeFirst();

@@ -109,6 +109,11 @@ export class OutboxWorker {
     return this.loop.stop();
   }
 
+  /** Sends (and handoffs) running now. */
+  inFlight(): number {
+    return this.loop.inProgress;
+  }
+
   /** Claims up to `limit` eligible rows: at most one per conversation, the earliest unfinished one. */
   claim(limit: number): Promise<ClaimedRow[]> {
     return this.opts.store.write((trx) => this.claimIn(trx, limit));

@@ -31,6 +31,8 @@ export interface OpenStoreOptions {
   /** postgres://… to use PostgreSQL; otherwise SQLite at `${dataDir}/wereply.sqlite`. */
   databaseUrl?: string;
   dataDir: string;
+  /** The SQLite file; default `${dataDir}/wereply.sqlite` (demo mode: demo.sqlite, see Config.sqliteFile). */
+  sqliteFile?: string;
   /** PostgreSQL schema to use (tests give each file its own); created if missing. */
   pgSchema?: string;
   /**
@@ -38,6 +40,8 @@ export interface OpenStoreOptions {
    * survives a power cut, not only a process crash; NORMAL is faster and still crash-safe in WAL mode.
    */
   sqliteSync?: 'FULL' | 'NORMAL';
+  /** Bring the schema up to date (default true; `wereply doctor` only looks). */
+  migrate?: boolean;
   /** Maximum PostgreSQL connections of this process. */
   pgPoolSize?: number;
 }
@@ -48,13 +52,14 @@ const NUMERIC_OID = 1700;
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  const file = path.join(opts.dataDir, 'wereply.sqlite');
+  const file = opts.sqliteFile ?? path.join(opts.dataDir, 'wereply.sqlite');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSync ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  await migrateToLatest(db, 'sqlite');
+  if (opts.migrate ?? true) await migrateToLatest(db, 'sqlite');
   const group = new GroupCommit(db);
   return {
     db,
@@ -97,23 +102,33 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
     getTypeParser: (oid: number, format?: any) =>
       oid === INT8_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
   };
-  if (schema) {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    } finally {
-      await admin.end();
-    }
+  // Several instances starting together on a new database: one migrates, the others wait for it and
+  // then find nothing to do. Kysely's own lock is taken only after it creates its bookkeeping tables,
+  // and CREATE … IF NOT EXISTS races between sessions; so the whole step runs under one advisory lock.
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  let pool: pg.Pool | undefined;
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`wereply:migrations:${schema ?? 'public'}`]);
+    if (schema) await lock.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    pool = new pg.Pool({
+      connectionString: url,
+      max: opts.pgPoolSize ?? 10,
+      types,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (opts.migrate ?? true) await migrateToLatest(db, 'postgres', schema ?? 'public');
+    return postgresStore(db);
+  } catch (err) {
+    await pool?.end().catch(() => undefined);
+    throw err;
+  } finally {
+    await lock.end().catch(() => undefined);
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: opts.pgPoolSize ?? 10,
-    types,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db, 'postgres', schema ?? 'public');
+}
+
+function postgresStore(db: Kysely<Database>): Store {
   return {
     db,
     engine: 'postgres',

@@ -343,3 +343,10 @@ export async function migrateToLatest(db: Kysely<any>, engine: Engine, schema?: 
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error)?.message ?? error)}`);
   }
 }
+
+/** The migrations this version has that the database has not run yet (`wereply doctor`). */
+export async function pendingMigrations(db: Kysely<any>, engine: Engine, schema?: string): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(engine) };
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

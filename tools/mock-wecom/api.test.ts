@@ -51,6 +51,34 @@ describe('gettoken and access_token checks', () => {
     expect(badSecret.json.errcode).toBe(40001);
   });
 
+  it('企业可信IP: the token is issued anywhere, API calls from other IPs answer 60020; a denied API answers 48002 (also via POST /mock/access)', async () => {
+    mock.setAccess({ trustedIps: ['203.0.113.7'] });
+    try {
+      expect(await freshToken()).toBe(accessToken);
+      const r = await api('/cgi-bin/kf/account/list', {});
+      expect(r.errcode).toBe(60020);
+      expect(r.errmsg).toMatch(/^not allow to access from your ip, from ip: 127\.0\.0\.1/);
+      mock.setAccess({ trustedIps: ['127.0.0.1'] });
+      expect((await api('/cgi-bin/kf/account/list', {})).errcode).toBe(0);
+    } finally {
+      mock.setAccess({ trustedIps: [] });
+    }
+    const set = await fetch(`${mock.url}/mock/access`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ denied_apis: ['/cgi-bin/kf/account/list'] }) });
+    expect(await set.json()).toEqual({ trusted_ips: [], denied_apis: ['/cgi-bin/kf/account/list'] });
+    try {
+      expect((await api('/cgi-bin/kf/account/list', {})).errcode).toBe(48002);
+      expect((await api('/cgi-bin/kf/sync_msg', { open_kfid: KF })).errcode).toBe(0);
+    } finally {
+      mock.setAccess({ deniedApis: [] });
+    }
+  });
+
+  it("answers with a Date header from the mock clock", async () => {
+    mock.advanceClock(3600_000);
+    const res = await fetch(`${mock.url}/cgi-bin/gettoken?corpid=ww_mock_corp&corpsecret=mock-kf-secret`);
+    expect(Math.abs(Date.parse(res.headers.get('date')!) - (Date.now() + 3600_000))).toBeLessThan(5000);
+  });
+
   it('returns the same token while it is valid, and 42001 once it expired on the mock clock', async () => {
     expect(await freshToken()).toBe(accessToken);
     expect((await api('/cgi-bin/kf/account/list', {})).errcode).toBe(0);

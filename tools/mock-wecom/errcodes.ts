@@ -24,6 +24,8 @@ export const ERR = {
   MISSING_MEDIA_ID: 41006, // global 缺少media_id参数
   INVALID_WELCOME_CODE: 41050, // assumed: global 无效的欢迎语code (documented for externalcontact; kf's own code not found)
   ACCESS_TOKEN_EXPIRED: 42001, // global access_token已过期
+  API_FORBIDDEN: 48002, // global API禁止调用 (the app may not call this API: not added under 微信客服 → 可调用接口的应用)
+  NOT_TRUSTED_IP: 60020, // global 不安全的访问IP (not from the app's 企业可信IP; self-built apps created after 2022-06-20)
   EMPTY_MEDIA: 44001, // global 多媒体文件为空
   EMPTY_TEXT: 44004, // global 文本消息content参数为空
   CONTENT_TOO_LONG: 45002, // assumed per API: global 消息内容大小超过限制 (text > 2048 bytes)
@@ -58,6 +60,8 @@ const MESSAGES: Record<number, string> = {
   41050: 'invalid welcome code',
   42001: 'access_token expired',
   44001: 'empty media data',
+  48002: 'api forbidden',
+  60020: 'not allow to access from your ip',
   44004: 'empty content',
   45002: 'content size out of limit',
   45009: 'api freq out of limit',

@@ -46,6 +46,13 @@ export interface MockWeComOptions {
   now?: () => number;
   /** Each recording list keeps at most this many entries (oldest dropped). Default 200000. */
   maxRecords?: number;
+  /**
+   * 企业可信IP: when set, API calls (not gettoken, as in WeCom) from any other address answer 60020
+   * "not allow to access from your ip". Also settable with setAccess() or POST /mock/access.
+   */
+  trustedIps?: string[];
+  /** APIs (paths) the app may not call: they answer 48002 "api forbidden". */
+  deniedApis?: string[];
 }
 
 export type FaultKind = 'errcode' | 'delay' | 'drop-before' | 'drop-after' | 'http-status';
@@ -214,6 +221,8 @@ export interface MockWeCom {
 
   injectFault(fault: Fault): void;
   clearFaults(): void;
+  /** 企业可信IP and API permissions (undefined: leave as is; [] trustedIps: no IP restriction). */
+  setAccess(access: { trustedIps?: string[]; deniedApis?: string[] }): void;
   setSessionState(openKfId: string, externalUserId: string, state: ServiceState, servicer?: string): void;
   sessionInfo(openKfId: string, externalUserId: string): ReturnType<KfWorld['contactInfo']>;
   /** Moves the mock clock forward (tokens, sessions, codes, media expire on it). */
@@ -303,6 +312,8 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
   const verifications: UrlVerificationResult[] = [];
   const deliveryDone = new WeakMap<CallbackDelivery, Promise<CallbackDelivery>>();
   let faults: ActiveFault[] = [];
+  let trustedIps: string[] = [...(opts.trustedIps ?? [])];
+  let deniedApis = new Set<string>(opts.deniedApis ?? []);
   let callbackSeq = 0;
   let closed = false;
   const pendingTimers = new Map<NodeJS.Timeout, () => void>();
@@ -468,10 +479,16 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     raw: Buffer,
     contentType: string | undefined,
     tooLarge: boolean,
+    clientIp: string,
   ): { status: number; result: ApiResult } {
     if (path === '/cgi-bin/gettoken') {
       return { status: 200, result: world.getToken(query.get('corpid'), query.get('corpsecret')) };
     }
+    // WeCom hands out the token anywhere, then refuses API calls from outside the 企业可信IP list.
+    if (trustedIps.length > 0 && !trustedIps.includes(clientIp)) {
+      return { status: 200, result: { errcode: ERR.NOT_TRUSTED_IP, errmsgDetail: `not allow to access from your ip, from ip: ${clientIp}` } };
+    }
+    if (deniedApis.has(path)) return { status: 200, result: { errcode: ERR.API_FORBIDDEN } };
 
     if (!API_ROUTES.has(path)) {
       return { status: 404, result: { errcode: 404, errmsgDetail: `no such API in the mock: ${path}` } };
@@ -594,7 +611,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
       status = 200;
       result = { errcode: fault.errcode };
     } else {
-      ({ status, result } = dispatch(method, path, url.searchParams, body, jsonError, raw, req.headers['content-type'], tooLarge));
+      ({ status, result } = dispatch(method, path, url.searchParams, body, jsonError, raw, req.headers['content-type'], tooLarge, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')));
     }
     if (fault?.drop === 'after') faultKind = 'drop-after';
     if (fault?.answerAfter) faultKind ??= 'delay';
@@ -622,7 +639,8 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
       return;
     }
     const payload = renderApi(result);
-    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(payload) });
+    // The Date header from the mock clock (advanceClock), as a WeCom host with another time would send it.
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(payload), date: new Date(now()).toUTCString() });
     res.end(payload);
   }
 
@@ -704,6 +722,16 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
         const list = Array.isArray(body.faults) ? (body.faults as unknown[]) : [body];
         for (const f of list) self.injectFault(asObject(f) as unknown as Fault);
         json(res, 200, { ok: true, active: faults.length });
+        return;
+      }
+      case 'POST /mock/access': {
+        const ips = body.trusted_ips;
+        const denied = body.denied_apis;
+        self.setAccess({
+          ...(Array.isArray(ips) ? { trustedIps: ips.map(String) } : {}),
+          ...(Array.isArray(denied) ? { deniedApis: denied.map(String) } : {}),
+        });
+        json(res, 200, { trusted_ips: trustedIps, denied_apis: [...deniedApis] });
         return;
       }
       case 'DELETE /mock/faults':
@@ -823,6 +851,10 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     },
     clearFaults() {
       faults = [];
+    },
+    setAccess(access) {
+      if (access.trustedIps) trustedIps = [...access.trustedIps];
+      if (access.deniedApis) deniedApis = new Set(access.deniedApis);
     },
     setSessionState(openKfId, externalUserId, state, servicer) {
       world.setSessionState(openKfId, externalUserId, state, servicer);

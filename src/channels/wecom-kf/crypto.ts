@@ -68,3 +68,19 @@ export function createCallbackCrypto(opts: { token: string; encodingAESKey: stri
     },
   };
 }
+
+/**
+ * Encrypts `message` as WeCom does for a callback (random 16 bytes, length, message, ReceiveId,
+ * PKCS#7 to 32 bytes). `wereply doctor` uses it to call the callback URL the way WeCom verifies it.
+ */
+export function encryptLikeWeCom(encodingAESKey: string, receiveId: string, message: string): string {
+  const key = Buffer.from(encodingAESKey + '=', 'base64');
+  const msg = Buffer.from(message, 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(msg.length);
+  const body = Buffer.concat([crypto.randomBytes(16), len, msg, Buffer.from(receiveId, 'utf8')]);
+  const pad = 32 - (body.length % 32);
+  const cipher = crypto.createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+  cipher.setAutoPadding(false);
+  return Buffer.concat([cipher.update(Buffer.concat([body, Buffer.alloc(pad, pad)])), cipher.final()]).toString('base64');
+}
