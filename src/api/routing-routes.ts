@@ -292,10 +292,12 @@ function fail(what: string, details: FieldProblem[]): never {
   throw new ApiError(400, `${what}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
 }
 
+/**
+ * Who saved a version: the authenticated principal (the operator whose token it is, or "admin" for
+ * WEREPLY_ADMIN_TOKEN). Never a client-supplied header: anyone could name someone else there.
+ */
 function authorOf(req: FastifyRequest): string {
-  const h = req.headers['x-wereply-user'];
-  const v = (Array.isArray(h) ? h[0] : h)?.trim();
-  return v ? v.slice(0, 100) : 'admin';
+  return req.principal.name;
 }
 
 function servicerJson(s: StoredServicer) {
@@ -524,7 +526,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
     {
       schema: {
         tags: ['routing'],
-        summary: 'Save a new version of the routing configuration (author from the X-WeReply-User header, default "admin")',
+        summary: 'Save a new version of the routing configuration (the author recorded is the signed-in operator, "admin" for the admin token)',
         description:
           'Rejected with 400 when a node targets an unknown group or servicer, a departed servicer or a group with nobody who can receive, when a branch is unreachable or can never match, ' +
           'when a group lists unknown servicers or has a bad shift; details[].field names the group ("groups[法务].members") or the node by its path ("tree.nodes[合同 › 华东]").',
