@@ -123,3 +123,33 @@ export async function openSessionLoad(db: Db, except?: number): Promise<Load> {
 export async function reserveSlot(trx: Transaction<Database>, conversationId: number, userid: string, complaint: boolean, now: number): Promise<void> {
   await trx.updateTable('conversations').set({ servicer_userid: userid, service_state: 3, complaint: complaint ? 1 : 0, updated_at: now }).where('id', '=', conversationId).execute();
 }
+
+/** A department listed as 接待人员 (kf/servicer/list), as the last servicer sync found it. */
+export interface DepartmentExpansion {
+  department_id: number;
+  /** The kf accounts it is 接待人员 of. */
+  open_kfids: string[];
+  /** Its members were read with the contact API and synced as servicers. */
+  expanded: boolean;
+  /** Member userids (empty when not expanded). */
+  members: string[];
+  /** Why it was not expanded and what to do (60011 outside the app's 可见范围, 48002 no contact API permission…). */
+  reason?: string;
+}
+
+const DEPARTMENTS_KEY = 'servicer-departments';
+
+export async function saveServicerDepartments(db: Db, departments: readonly DepartmentExpansion[], now = Date.now()): Promise<void> {
+  const value = JSON.stringify(departments);
+  await db
+    .insertInto('routing_state')
+    .values({ key: DEPARTMENTS_KEY, value, updated_at: now })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
+    .execute();
+}
+
+/** The departments the last servicer sync found (none before the first sync). */
+export async function servicerDepartments(db: Db): Promise<DepartmentExpansion[]> {
+  const row = await db.selectFrom('routing_state').select('value').where('key', '=', DEPARTMENTS_KEY).executeTakeFirst();
+  return row ? (JSON.parse(row.value) as DepartmentExpansion[]) : [];
+}
