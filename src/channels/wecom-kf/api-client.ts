@@ -49,11 +49,16 @@ export interface WeComClientOptions {
   onApiError?: (api: string, errcode: number | 'network', errmsg: string) => void;
 }
 
+/** One msg_list item of kf/sync_msg. */
 export interface KfMessageItem {
   msgid: string;
-  open_kfid: string;
-  external_userid: string;
+  /** Absent on event items: they carry it inside `event` (as seen in real sync_msg output). */
+  open_kfid?: string;
+  /** Absent on event items: they carry it inside `event`. */
+  external_userid?: string;
+  /** Seconds. */
   send_time: number;
+  /** 3 customer, 4 system event, 5 servicer in the WeCom client. */
   origin: number;
   servicer_userid?: string;
   msgtype: string;
