@@ -148,9 +148,12 @@ describe.each(ENGINES)('routing configuration API on %s', (engine) => {
     expect((await s.api('GET', '/api/routing/versions')).body).toEqual([]);
   });
 
-  it('versions every save and restores an earlier one as a new version, recording who and why', async () => {
+  it('versions every save and restores an earlier one as a new version, recording who (the signed-in operator) and why', async () => {
+    const tokenOf = async (name: string) => (await s.api('POST', '/api/operators', { name, role: 'supervisor' })).body.token as string;
+    const [alice, bob] = [await tokenOf('alice'), await tokenOf('bob')];
     const v1Config = config([contract, { id: 'fix', name: '维修', when: { keywords: { any: ['维修', '技术'] } }, then: { group: 'after' } }]);
-    const v1 = await call('PUT', '/api/routing', { json: { config: v1Config, note: 'first' }, headers: { 'x-wereply-user': 'alice' } });
+    // A header naming someone else changes nothing: the author is whoever the token belongs to.
+    const v1 = await call('PUT', '/api/routing', { json: { config: v1Config, note: 'first' }, headers: { authorization: `Bearer ${alice}`, 'x-wereply-user': 'mallory' } });
     expect(v1.status).toBe(200);
     expect(v1.body).toMatchObject({ author: 'alice', note: 'first', config: v1Config });
 
@@ -159,12 +162,12 @@ describe.each(ENGINES)('routing configuration API on %s', (engine) => {
     expect((await s.api('GET', '/api/servicers/mock_servicer_1b')).body.groups).toEqual(['after']);
 
     const v2Config = { ...config([contract], [legal]), dutyFallback: { servicer: 'mock_servicer_1a' } };
-    const v2 = await s.api('PUT', '/api/routing', { config: v2Config });
+    const v2 = await call('PUT', '/api/routing', { json: { config: v2Config }, headers: { 'x-wereply-user': 'alice' } });
     expect(v2.status).toBe(200);
     expect(v2.body).toMatchObject({ version: v1.body.version + 1, author: 'admin', note: null });
     expect((await s.api('GET', '/api/servicers/mock_servicer_1b')).body.groups).toEqual([]);
 
-    const restored = await call('POST', `/api/routing/versions/${v1.body.version}/restore`, { headers: { 'x-wereply-user': 'bob' } });
+    const restored = await call('POST', `/api/routing/versions/${v1.body.version}/restore`, { headers: { authorization: `Bearer ${bob}`, 'x-wereply-user': 'alice' } });
     expect(restored.status).toBe(200);
     const current = await s.api('GET', '/api/routing');
     expect(current.body).toMatchObject({ version: v1.body.version + 2, author: 'bob', note: `restored from v${v1.body.version}` });

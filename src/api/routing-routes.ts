@@ -18,7 +18,7 @@ import { syncServicers } from '../routing/servicer-sync.js';
 import { reassignDeparted } from '../pipeline/assign-conversation.js';
 import { handoffSettings } from '../store/rules-repo.js';
 import { validateTree } from '../routing/tree.js';
-import { currentRouting, listServicers, routingVersions, saveRouting, servicerFromRow, type RoutingVersion } from '../store/routing-repo.js';
+import { currentRouting, listServicers, routingVersions, saveRouting, servicerDepartments, servicerFromRow, type RoutingVersion } from '../store/routing-repo.js';
 import type { Database } from '../store/schema.js';
 import type { Services } from '../services.js';
 import { ApiError, describeValidation, type FieldProblem } from './http-errors.js';
@@ -54,6 +54,19 @@ const weeklyScheduleSchema = {
     },
     holidays: { type: 'array', items: isoDate },
     extraWorkdays: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['date', 'like'], properties: { date: isoDate, like: weekday } } },
+  },
+} as const;
+
+/** A department listed as 接待人员, as the servicer sync found it. */
+const departmentSchema = {
+  type: 'object',
+  required: ['department_id', 'open_kfids', 'expanded', 'members'],
+  properties: {
+    department_id: { type: 'integer' },
+    open_kfids: { type: 'array', items: { type: 'string' } },
+    expanded: { type: 'boolean', description: 'its members were read with the contact API and synced as servicers' },
+    members: { type: 'array', items: { type: 'string' } },
+    reason: { type: 'string', description: 'why it was not expanded, and what to do' },
   },
 } as const;
 
@@ -292,10 +305,12 @@ function fail(what: string, details: FieldProblem[]): never {
   throw new ApiError(400, `${what}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
 }
 
+/**
+ * Who saved a version: the authenticated principal (the operator whose token it is, or "admin" for
+ * WEREPLY_ADMIN_TOKEN). Never a client-supplied header: anyone could name someone else there.
+ */
 function authorOf(req: FastifyRequest): string {
-  const h = req.headers['x-wereply-user'];
-  const v = (Array.isArray(h) ? h[0] : h)?.trim();
-  return v ? v.slice(0, 100) : 'admin';
+  return req.principal.name;
 }
 
 function servicerJson(s: StoredServicer) {
@@ -377,6 +392,18 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
 
   app.get('/api/servicers', { schema: { tags: ['routing'], summary: '接待人员, by userid', response: { 200: { type: 'array', items: servicerSchema } } } }, async () =>
     (await listServicers(db)).map(servicerJson),
+  );
+
+  app.get(
+    '/api/servicers/departments',
+    {
+      schema: {
+        tags: ['routing'],
+        summary: 'Departments listed as 接待人员 (kf/servicer/list), as the last sync found them: expanded to their members, or not and why',
+        response: { 200: { type: 'array', items: departmentSchema } },
+      },
+    },
+    async () => servicerDepartments(db),
   );
 
   const useridParams = { type: 'object', required: ['userid'], properties: { userid: { type: 'string', minLength: 1 } } } as const;
@@ -487,7 +514,8 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
         summary: 'Pull 接待人员 from WeCom (kf/servicer/list) for every known kf account, plus open_kfids from the body',
         description:
           'Known accounts: those with conversations, a sync cursor, or servicers recorded on them. New servicers: 接待上限 10, active, receiving per their WeCom status. ' +
-          'Servicers listed on no account are marked departed (离职), but only when every account answered. A departed servicer WeCom still lists stays departed (listedButDeparted).',
+          'Servicers listed on no account are marked departed (离职), but only when every account answered. A departed servicer WeCom still lists stays departed (listedButDeparted). ' +
+          'Departments listed as 接待人员 ({"department_id": N} entries) are expanded to their members with the contact API (user/simplelist); one the app may not view (60011) or read (48002) is answered in departments with expanded: false and the reason, and nobody on its accounts is marked departed meanwhile.',
         body: { type: 'object', additionalProperties: false, properties: { open_kfids: { type: 'array', items: { type: 'string', minLength: 1 } } } },
         response: {
           200: {
@@ -499,6 +527,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
               departed: { type: 'array', items: { type: 'string' } },
               listedButDeparted: { type: 'array', items: { type: 'string' } },
               failed: { type: 'array', items: { type: 'object', properties: { open_kfid: { type: 'string' }, error: { type: 'string' } } } },
+              departments: { type: 'array', items: departmentSchema },
             },
           },
           503: errorSchema,
@@ -524,7 +553,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
     {
       schema: {
         tags: ['routing'],
-        summary: 'Save a new version of the routing configuration (author from the X-WeReply-User header, default "admin")',
+        summary: 'Save a new version of the routing configuration (the author recorded is the signed-in operator, "admin" for the admin token)',
         description:
           'Rejected with 400 when a node targets an unknown group or servicer, a departed servicer or a group with nobody who can receive, when a branch is unreachable or can never match, ' +
           'when a group lists unknown servicers or has a bad shift; details[].field names the group ("groups[法务].members") or the node by its path ("tree.nodes[合同 › 华东]").',

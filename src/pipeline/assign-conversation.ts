@@ -1,17 +1,24 @@
 /**
- * assignConversation: 转人工 for one conversation. Routing chooses the servicer; the slot is
- * reserved under lock (so 接待上限 holds even with several instances on PostgreSQL), then WeCom is
- * asked to move the session (kf/service_state/trans), then the assignment is recorded with its
- * reason and the routing trace. A servicer WeCom refuses is excluded and the next one tried; when
- * nobody can take the conversation it goes to WeCom's waiting pool (state 2).
- * Called by the outbox worker for 'handoff' rows, after the conversation's earlier replies.
+ * assignConversation: 转人工 for one conversation. In one transaction, under the assignment lock
+ * (so several instances on PostgreSQL take turns), routing chooses the servicer from the load and
+ * rotation as committed, the 接待上限 slot is reserved and the rotation pointer advanced; only then
+ * is WeCom asked to move the session (kf/service_state/trans), and the assignment recorded with its
+ * reason and the routing trace. A servicer WeCom refuses is released and excluded, and the next
+ * one chosen the same way; when nobody can take the conversation it goes to WeCom's waiting pool
+ * (state 2). Called by the outbox worker for 'handoff' rows, after the conversation's earlier replies.
+ *
+ * Fairness: because choosing and advancing are one atomic step, concurrent handoffs see each
+ * other's picks as if they had come one at a time, so round-robin's guarantee (round-robin.ts)
+ * holds under any interleaving — test/routing-fairness.test.ts checks it as a property. A refused
+ * servicer's turn is spent (like a skipped one's), never owed.
  */
-import { sql } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Load, RoutingConfig, RoutingContext, RoutingTree, Target } from '../routing/model.js';
 import { routeConversation, type RouteDecision, type RouteInput } from '../routing/route.js';
 import { normalizeText } from '../rules/normalize.js';
 import type { Store } from '../store/database.js';
-import { currentRouting, listServicers, roundRobinStates, saveRoundRobinStates } from '../store/routing-repo.js';
+import { currentRouting, listServicers, lockAssignments, openSessionLoad, reserveSlot, roundRobinStates, saveRoundRobinStates } from '../store/routing-repo.js';
+import type { Database } from '../store/schema.js';
 import { enqueueReassignments, type HandoffPayload, waitingInPool } from './ingest-message.js';
 import type { TransferRequest, TransferResult } from './types.js';
 
@@ -42,15 +49,22 @@ function isComplaint(config: RoutingConfig, text: string): boolean {
   return config.complaintPhrases.some((w) => t.includes(normalizeText(w)));
 }
 
-/** Everything routeConversation needs, read now; a rule's own route replaces the tree. */
-async function routeInput(store: Store, config: RoutingConfig, ctx: RoutingContext, route?: Target, refused: string[] = []): Promise<RouteInput> {
+/** Everything routeConversation needs, read now (in `db`: the locked transaction when assigning); a rule's own route replaces the tree. */
+async function routeInput(
+  db: Store['db'] | Transaction<Database>,
+  config: RoutingConfig,
+  ctx: RoutingContext,
+  route?: Target,
+  refused: string[] = [],
+  except?: number,
+): Promise<RouteInput> {
   const tree: RoutingTree = route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: 'rule route', when: {}, then: route }] } : config.tree;
   return {
     tree,
     groups: config.groups,
-    servicers: await listServicers(store.db),
-    load: await currentLoad(store),
-    roundRobin: await roundRobinStates(store.db),
+    servicers: await listServicers(db),
+    load: await openSessionLoad(db, except),
+    roundRobin: await roundRobinStates(db),
     ctx,
     ...(config.dutyFallback ? { dutyFallback: config.dutyFallback } : {}),
     refused,
@@ -60,7 +74,7 @@ async function routeInput(store: Store, config: RoutingConfig, ctx: RoutingConte
 /** The routing decision for a conversation, without reserving or calling WeCom (the sandbox's trace). */
 export async function previewRouting(store: Store, timezone: string, ctx: RoutingContext, route?: Target): Promise<RouteDecision> {
   const { config } = await currentRouting(store.db, timezone);
-  return routeConversation(await routeInput(store, config, { ...ctx, complaint: ctx.complaint ?? isComplaint(config, ctx.text) }, route));
+  return routeConversation(await routeInput(store.db, config, { ...ctx, complaint: ctx.complaint ?? isComplaint(config, ctx.text) }, route));
 }
 
 export async function assignConversation(props: AssignProps, c: Conversation, p: HandoffPayload): Promise<TransferResult & { decision?: RouteDecision }> {
@@ -110,9 +124,9 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
 
   const refused: string[] = [];
   for (let i = 0; i < MAX_TRIES; i++) {
-    // A rule may name where the handoff goes; it replaces the tree for this conversation.
-    const input = await routeInput(props.store, config, ctx, p.handoff.route as Target | undefined, refused);
-    const decision = routeConversation(input);
+    // Choose and reserve in one step: no other assignment (of this or another instance) reads the
+    // load or the rotation between this one's reading and its saving.
+    const decision = await chooseAndReserve(props.store, config, ctx, p.handoff.route as Target | undefined, refused, c.id, complaint, now);
     if (decision.chosen === null) {
       // Already waiting in the pool: nothing to ask WeCom (2 → 2 is no change); it waits on.
       if (conv.service_state === 2) return { kind: 'sent', decision };
@@ -126,16 +140,11 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
       return { ...result, decision };
     }
     const chosen = decision.chosen;
-    const servicer = input.servicers.find((s) => s.userid === chosen)!;
-    if (!(await reserve(props.store, c.id, chosen, servicer.receptionCap, complaint, now))) {
-      // Another assignment took the last slot between deciding and reserving: decide again.
-      continue;
-    }
+    // The WeCom call happens outside the lock, with the slot already held and the turn taken.
     const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, servicer: chosen, message: message() });
     if (result.kind === 'sent') {
       await props.store.write(async (trx) => {
         await trx.updateTable('conversations').set({ last_servicer_userid: chosen, waiting_since: null }).where('id', '=', c.id).execute();
-        await saveRoundRobinStates(trx, decision.roundRobin, now);
         await record(trx, c.id, chosen, 'assigned', decision, now);
         // Taken from the pool: offer the next waiting conversation the next free slot, if any.
         if (conv.service_state === 2) {
@@ -146,6 +155,8 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
       return { ...result, decision };
     }
     if (result.kind === 'failed' && result.errcode === SERVICER_REFUSED) {
+      // The refused servicer's turn is spent; the next candidate is chosen from the rotation as it
+      // stands now (other assignments may have moved it meanwhile).
       refused.push(chosen);
       await release(props.store, c.id, chosen, result.reason, now);
       continue;
@@ -155,6 +166,34 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
     return { ...result, decision };
   }
   return { kind: 'failed', reason: `no servicer could be assigned after ${MAX_TRIES} tries` };
+}
+
+/**
+ * The atomic step of an assignment: under the assignment lock, read who is free and whose turn it
+ * is, decide, and (when someone is chosen) reserve their slot and store the advanced rotation, all
+ * in one transaction. The decision is made from committed state only, so it never needs a second
+ * look: a cap reached by another assignment is already in the load read here.
+ */
+async function chooseAndReserve(
+  store: Store,
+  config: RoutingConfig,
+  ctx: RoutingContext,
+  route: Target | undefined,
+  refused: string[],
+  conversationId: number,
+  complaint: boolean,
+  now: number,
+): Promise<RouteDecision> {
+  return store.write(async (trx) => {
+    await lockAssignments(trx, now);
+    // A conversation routed again does not count against the servicer it leaves.
+    const decision = routeConversation(await routeInput(trx, config, ctx, route, refused, conversationId));
+    if (decision.chosen !== null) {
+      await reserveSlot(trx, conversationId, decision.chosen, complaint, now);
+      await saveRoundRobinStates(trx, decision.roundRobin, now);
+    }
+    return decision;
+  });
 }
 
 /** What routing knows of the customer: tags and timezone. */
@@ -178,40 +217,7 @@ export async function reassignDeparted(store: Store, userids: string[], waitingM
 
 /** Open sessions per servicer now, reservations included. */
 export async function currentLoad(store: Store): Promise<Load> {
-  const rows = await store.db
-    .selectFrom('conversations')
-    .select(['servicer_userid', (eb) => eb.fn.countAll<number>().as('open'), (eb) => eb.fn.sum<number>('complaint').as('complaints')])
-    .where('service_state', '=', 3)
-    .where('servicer_userid', 'is not', null)
-    .groupBy('servicer_userid')
-    .execute();
-  const load: Load = { open: {}, openComplaints: {} };
-  for (const r of rows) {
-    load.open[r.servicer_userid!] = Number(r.open);
-    load.openComplaints![r.servicer_userid!] = Number(r.complaints ?? 0);
-  }
-  return load;
-}
-
-/**
- * Takes a slot of the servicer's 接待上限 for this conversation, or answers false when it is full.
- * On PostgreSQL the servicer's row is locked for the count, so two instances cannot both take the
- * last slot; on SQLite the single writer does the same.
- */
-async function reserve(store: Store, conversationId: number, userid: string, cap: number, complaint: boolean, now: number): Promise<boolean> {
-  return store.write(async (trx) => {
-    if (store.engine === 'postgres') await sql`SELECT userid FROM servicers WHERE userid = ${userid} FOR UPDATE`.execute(trx);
-    const open = await trx
-      .selectFrom('conversations')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('service_state', '=', 3)
-      .where('servicer_userid', '=', userid)
-      .where('id', '!=', conversationId)
-      .executeTakeFirstOrThrow();
-    if (Number(open.n) >= cap) return false;
-    await trx.updateTable('conversations').set({ servicer_userid: userid, service_state: 3, complaint: complaint ? 1 : 0, updated_at: now }).where('id', '=', conversationId).execute();
-    return true;
-  });
+  return openSessionLoad(store.db);
 }
 
 async function release(store: Store, conversationId: number, userid: string, why: string, now: number): Promise<void> {

@@ -2,7 +2,7 @@
  * Routing data as stored: 接待人员 rows, versioned routing configurations, round-robin state.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { DEFAULT_COMPLAINT_PHRASES, type Group, type RoutingConfig, type Servicer } from '../routing/model.js';
+import { DEFAULT_COMPLAINT_PHRASES, type Group, type Load, type RoutingConfig, type Servicer } from '../routing/model.js';
 import type { RoundRobinState } from '../routing/round-robin.js';
 import type { Database, ServicerTable } from './schema.js';
 
@@ -81,4 +81,75 @@ export async function saveRoundRobinStates(db: Db, states: Record<string, RoundR
       .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
       .execute();
   }
+}
+
+/**
+ * Serialises assignments: the first statement of an assignment's transaction. It writes one row
+ * (`lock:assign` in routing_state), so on PostgreSQL the row stays locked until the transaction
+ * ends and a second instance's assignment waits here, then reads what the first one committed
+ * (READ COMMITTED takes a new snapshot per statement). On SQLite the write takes the database's
+ * write lock (and the group commit runs writes one after the other in any case). Every read that
+ * decides who gets the conversation (load, rotation) comes after this statement.
+ */
+export async function lockAssignments(trx: Transaction<Database>, now: number): Promise<void> {
+  await trx
+    .insertInto('routing_state')
+    .values({ key: 'lock:assign', value: '{}', updated_at: now })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ updated_at: now }))
+    .execute();
+}
+
+/**
+ * Open sessions per servicer now, reservations included. `except`: a conversation being routed
+ * again (a reassignment) does not count against the servicer it is leaving.
+ */
+export async function openSessionLoad(db: Db, except?: number): Promise<Load> {
+  let q = db
+    .selectFrom('conversations')
+    .select(['servicer_userid', (eb) => eb.fn.countAll<number>().as('open'), (eb) => eb.fn.sum<number>('complaint').as('complaints')])
+    .where('service_state', '=', 3)
+    .where('servicer_userid', 'is not', null);
+  if (except !== undefined) q = q.where('id', '!=', except);
+  const rows = await q.groupBy('servicer_userid').execute();
+  const load: Load = { open: {}, openComplaints: {} };
+  for (const r of rows) {
+    load.open[r.servicer_userid!] = Number(r.open);
+    load.openComplaints![r.servicer_userid!] = Number(r.complaints ?? 0);
+  }
+  return load;
+}
+
+/** Takes a slot of the servicer's 接待上限 for the conversation (inside the assignment's locked transaction). */
+export async function reserveSlot(trx: Transaction<Database>, conversationId: number, userid: string, complaint: boolean, now: number): Promise<void> {
+  await trx.updateTable('conversations').set({ servicer_userid: userid, service_state: 3, complaint: complaint ? 1 : 0, updated_at: now }).where('id', '=', conversationId).execute();
+}
+
+/** A department listed as 接待人员 (kf/servicer/list), as the last servicer sync found it. */
+export interface DepartmentExpansion {
+  department_id: number;
+  /** The kf accounts it is 接待人员 of. */
+  open_kfids: string[];
+  /** Its members were read with the contact API and synced as servicers. */
+  expanded: boolean;
+  /** Member userids (empty when not expanded). */
+  members: string[];
+  /** Why it was not expanded and what to do (60011 outside the app's 可见范围, 48002 no contact API permission…). */
+  reason?: string;
+}
+
+const DEPARTMENTS_KEY = 'servicer-departments';
+
+export async function saveServicerDepartments(db: Db, departments: readonly DepartmentExpansion[], now = Date.now()): Promise<void> {
+  const value = JSON.stringify(departments);
+  await db
+    .insertInto('routing_state')
+    .values({ key: DEPARTMENTS_KEY, value, updated_at: now })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
+    .execute();
+}
+
+/** The departments the last servicer sync found (none before the first sync). */
+export async function servicerDepartments(db: Db): Promise<DepartmentExpansion[]> {
+  const row = await db.selectFrom('routing_state').select('value').where('key', '=', DEPARTMENTS_KEY).executeTakeFirst();
+  return row ? (JSON.parse(row.value) as DepartmentExpansion[]) : [];
 }

@@ -214,7 +214,7 @@ export interface RoutingVersionTable {
 }
 
 export interface RoutingStateTable {
-  /** e.g. "rr:<group id>" */
+  /** "rr:<group id>" (round-robin pointer), "lock:assign" (the assignment lock row), "servicer-departments" (last sync's departments). */
   key: string;
   value: string;
   updated_at: number;

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleBrowser, openConsoleBrowser, STEP } from './browser.js';
 import { seedDemo } from '../../src/cli/demo-seed.js';
+import { saveServicerDepartments } from '../../src/store/routing-repo.js';
 import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
 
 let stack: Stack;
@@ -238,6 +239,16 @@ describe('web console in Chromium', () => {
     expect((await stack.api('GET', '/api/routing')).body.version).toBe(1); // nothing saved
     await page.getByRole('button', { name: '撤销修改' }).click();
     await expect.poll(() => page.getByTestId('node-error').count()).toBe(0);
+  }, STEP);
+
+  it('routing: a department WeCom lists as 接待人员 but the app may not read is shown with the reason', async () => {
+    await saveServicerDepartments(stack.wr.store.db, [
+      { department_id: 7, open_kfids: ['wkMockKf0001'], expanded: false, members: [], reason: 'WeCom answered 60011: the app may not view department 7 (outside its 可见范围 / visible range).' },
+    ]);
+    await page.reload();
+    const shown = page.getByTestId('servicer-departments');
+    await shown.getByText('部门 7 · 未能展开成员').waitFor();
+    await expect.poll(() => shown.getByText(/60011/).count()).toBe(1);
   }, STEP);
 
   it('inbox: a new conversation appears live; the agent reply goes through 二次确认 to WeCom', async () => {

@@ -350,6 +350,33 @@ describe('accounts, servicers, customers', () => {
   });
 });
 
+describe('departments as 接待人员', () => {
+  it('lists departments as {department_id} beside members, expands visible ones with user/simplelist and lets their members take sessions', async () => {
+    const m = await startMockWeCom({ servicers: { [KF]: ['zhang'] }, servicerDepartments: { [KF]: [2, 3] }, departments: { '2': ['dept_a'], '3': ['dept_c'] }, visibleDepartments: [2], syncPageLimit: 2 });
+    try {
+      const token = (await callApi(m.url, '/cgi-bin/gettoken', { query: { corpid: 'ww_mock_corp', corpsecret: 'mock-kf-secret' } })).json.access_token as string;
+      const get = async (path: string, query: Record<string, string>) => (await callApi(m.url, path, { query: { access_token: token, ...query } })).json;
+      expect(await get('/cgi-bin/kf/servicer/list', { open_kfid: KF })).toMatchObject({ errcode: 0, servicer_list: [{ userid: 'zhang', status: 0 }, { department_id: 2 }, { department_id: 3 }] });
+      expect(await get('/cgi-bin/user/simplelist', { department_id: '2' })).toMatchObject({ errcode: 0, userlist: [{ userid: 'dept_a', department: [2] }] });
+      expect((await get('/cgi-bin/user/simplelist', { department_id: '3' })).errcode).toBe(60011);
+      expect((await get('/cgi-bin/user/simplelist', { department_id: '9' })).errcode).toBe(60003);
+      await m.customerSays({ external_userid: 'wmD', text: '转人工', callback: false });
+      const trans = async (servicer_userid: string) =>
+        (await callApi(m.url, '/cgi-bin/kf/service_state/trans', { body: { open_kfid: KF, external_userid: 'wmD', service_state: 3, servicer_userid }, query: { access_token: token } })).json;
+      expect((await trans('nobody')).errcode).toBe(95014);
+      expect((await trans('dept_c')).errcode).toBe(0);
+      // A page holds at most syncPageLimit items, whatever limit was asked.
+      await m.customerSays({ external_userid: 'wmE', text: 'a', callback: false });
+      await m.customerSays({ external_userid: 'wmF', text: 'b', callback: false });
+      const page = (await callApi(m.url, '/cgi-bin/kf/sync_msg', { body: { open_kfid: KF, limit: 1000 }, query: { access_token: token } })).json;
+      expect(page).toMatchObject({ errcode: 0, has_more: 1 });
+      expect((page.msg_list as unknown[]).length).toBe(2);
+    } finally {
+      await m.close();
+    }
+  });
+});
+
 describe('media/upload', () => {
   const MB = 1024 * 1024;
   const amr = (size: number) => Buffer.concat([Buffer.from('#!AMR\n'), Buffer.alloc(size - 6, 1)]);

@@ -30,6 +30,9 @@ export const ERR = {
   EMPTY_TEXT: 44004, // global 文本消息content参数为空
   CONTENT_TOO_LONG: 45002, // assumed per API: global 消息内容大小超过限制 (text > 2048 bytes)
   FREQ_LIMIT: 45009, // global 接口调用超过限制; WeCom staff: sync_msg without/with wrong token >10/min
+  API_FORBIDDEN: 48002, // global API接口无权限调用 (e.g. the kf app has no contact API permission)
+  DEPARTMENT_NOT_FOUND: 60003, // global 部门不存在
+  NO_CONTACT_PRIVILEGE: 60011, // global 指定的成员/部门/标签参数无权限 (department outside the app's visible range)
   INVALID_OPEN_KFID: 95000, // kf-global 不合法的open_kfid
   SEND_LIMIT: 95001, // kf-global 发送客服消息次数限制 (5 within 48 h of the customer's last message)
   INVALID_MSG_TOKEN: 95007, // SDK comments: 不合法的msgtoken (sync_msg token)
@@ -65,6 +68,9 @@ const MESSAGES: Record<number, string> = {
   44004: 'empty content',
   45002: 'content size out of limit',
   45009: 'api freq out of limit',
+  48002: 'api forbidden',
+  60003: 'department not found',
+  60011: 'no privilege to access/modify contact/party/agent',
   95000: 'invalid open_kfid',
   95001: 'send msg count limit',
   95007: 'invalid msg token',

@@ -33,6 +33,14 @@ export interface MockWeComOptions {
   openKfIds?: string[];
   /** Servicers (接待人员) per open_kfid; default two per account. */
   servicers?: Record<string, string[]>;
+  /** Departments added as 接待人员 per open_kfid (listed as {department_id} by kf/servicer/list). Default none. */
+  servicerDepartments?: Record<string, number[]>;
+  /** The corp's departments, id -> member userids, for user/simplelist. Default none. */
+  departments?: Record<string, string[]>;
+  /** Departments the app may view in the contact API (others: 60011). Default all. */
+  visibleDepartments?: number[];
+  /** Most items per sync_msg page, whatever limit is asked (WeCom may return fewer). Default 1000. */
+  syncPageLimit?: number;
   /** Value of <AgentID> in callbacks; default '1000002'. */
   agentId?: string;
   accessTokenTtlSeconds?: number;
@@ -255,6 +263,7 @@ const API_ROUTES = new Set([
   '/cgi-bin/kf/account/list',
   '/cgi-bin/kf/servicer/list',
   '/cgi-bin/kf/customer/batchget',
+  '/cgi-bin/user/simplelist',
   '/cgi-bin/media/upload',
   '/cgi-bin/media/get',
 ]);
@@ -300,6 +309,10 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
       kfSecret,
       openKfIds,
       servicers,
+      servicerDepartments: opts.servicerDepartments ?? {},
+      departments: opts.departments ?? {},
+      ...(opts.visibleDepartments ? { visibleDepartments: opts.visibleDepartments } : {}),
+      syncPageLimit: Math.max(1, Math.min(1000, opts.syncPageLimit ?? 1000)),
       accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 7200,
       syncWithoutTokenPerMinute: opts.syncWithoutTokenPerMinute ?? 10_000,
     },
@@ -498,6 +511,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     if (path === '/cgi-bin/kf/servicer/list') {
       return { status: 200, result: world.servicerList(query.get('open_kfid') ?? asObject(body).open_kfid) };
     }
+    if (path === '/cgi-bin/user/simplelist') return { status: 200, result: world.userSimplelist(query.get('department_id')) };
     if (path === '/cgi-bin/media/upload') return { status: 200, result: upload(query.get('type'), raw, contentType, tooLarge) };
     if (path === '/cgi-bin/media/get') {
       // A file download when it works (headers as WeCom sends them), the usual JSON error otherwise.

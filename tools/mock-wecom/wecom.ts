@@ -95,6 +95,14 @@ export interface WorldConfig {
   openKfIds: string[];
   /** Servicers (接待人员) per open_kfid. */
   servicers: Record<string, string[]>;
+  /** Departments added as 接待人员 per open_kfid: kf/servicer/list lists them as {department_id}. */
+  servicerDepartments: Record<string, number[]>;
+  /** The corp's departments: id -> member userids (user/simplelist). */
+  departments: Record<string, string[]>;
+  /** Departments the app may view in the contact API; undefined = all (others answer 60011). */
+  visibleDepartments?: number[];
+  /** Most items one sync_msg page returns, whatever the limit asked (WeCom may return fewer). */
+  syncPageLimit: number;
   accessTokenTtlSeconds: number;
   syncWithoutTokenPerMinute: number;
 }
@@ -440,6 +448,7 @@ export class KfWorld {
       }
       max = limit;
     }
+    max = Math.min(max, this.cfg.syncPageLimit);
     if (voice_format !== undefined && voice_format !== 0 && voice_format !== 1) {
       return fail(ERR.INVALID_PARAM, 'voice_format must be 0 or 1');
     }
@@ -616,8 +625,7 @@ export class KfWorld {
     const allowed: Record<ServiceState, ServiceState[]> = { 0: [1, 2, 3, 4], 1: [2, 3, 4], 2: [3, 4], 3: [3, 4], 4: [] };
     if (!allowed[s.state].includes(to)) return fail(ERR.INVALID_STATE_TRANSITION, `cannot change service_state ${s.state} -> ${to}`);
     if (to === 3) {
-      const servicers = this.cfg.servicers[open_kfid] ?? [];
-      if (typeof servicer_userid !== 'string' || !servicers.includes(servicer_userid) || this.servicerOnDuty.get(servicer_userid) === false) {
+      if (typeof servicer_userid !== 'string' || !this.isServicerOf(open_kfid, servicer_userid) || this.servicerOnDuty.get(servicer_userid) === false) {
         return fail(ERR.INVALID_SERVICER, 'servicer_userid is not an on-duty servicer of this account');
       }
       if (s.state === 3 && s.servicer === servicer_userid) return fail(ERR.INVALID_STATE_TRANSITION, 'already served by this servicer');
@@ -689,13 +697,36 @@ export class KfWorld {
     return { errcode: 0, account_list };
   }
 
+  /** A 接待人员 of the account: listed by userid, or a member of a department listed on it. */
+  private isServicerOf(openKfId: string, userid: string): boolean {
+    if ((this.cfg.servicers[openKfId] ?? []).includes(userid)) return true;
+    return (this.cfg.servicerDepartments[openKfId] ?? []).some((d) => (this.cfg.departments[String(d)] ?? []).includes(userid));
+  }
+
+  /**
+   * kf/servicer/list as documented: members as {userid, status} (and stop_type when 停止接待),
+   * departments added as 接待人员 as {department_id} entries beside them, members not repeated.
+   */
   servicerList(openKfId: unknown): ApiResult {
     if (!this.isKnownKf(openKfId)) return fail(ERR.INVALID_OPEN_KFID);
-    const servicer_list = (this.cfg.servicers[openKfId] ?? []).map((userid) => ({
-      userid,
-      status: this.servicerOnDuty.get(userid) === false ? 1 : 0,
-    }));
+    const servicer_list: Record<string, unknown>[] = (this.cfg.servicers[openKfId] ?? []).map((userid) =>
+      this.servicerOnDuty.get(userid) === false ? { userid, status: 1, stop_type: 0 } : { userid, status: 0 },
+    );
+    for (const department_id of this.cfg.servicerDepartments[openKfId] ?? []) servicer_list.push({ department_id });
     return { errcode: 0, servicer_list };
+  }
+
+  /**
+   * user/simplelist?department_id= (通讯录 获取部门成员): the department's members. The app must be
+   * allowed to view the department (应用须拥有指定部门的查看权限), else 60011; unknown department 60003.
+   */
+  userSimplelist(departmentId: string | null): ApiResult {
+    const id = Number(departmentId);
+    if (!departmentId || !Number.isInteger(id)) return fail(ERR.INVALID_PARAM, 'department_id missing');
+    const members = this.cfg.departments[String(id)];
+    if (!members) return fail(ERR.DEPARTMENT_NOT_FOUND);
+    if (this.cfg.visibleDepartments && !this.cfg.visibleDepartments.includes(id)) return fail(ERR.NO_CONTACT_PRIVILEGE);
+    return { errcode: 0, userlist: members.map((userid) => ({ userid, name: userid, department: [id] })) };
   }
 
   customerBatchget(body: Record<string, unknown>): ApiResult {

@@ -49,15 +49,52 @@ export interface WeComClientOptions {
   onApiError?: (api: string, errcode: number | 'network', errmsg: string) => void;
 }
 
+/** One msg_list item of kf/sync_msg. */
 export interface KfMessageItem {
   msgid: string;
-  open_kfid: string;
-  external_userid: string;
+  /** Absent on event items: they carry it inside `event` (as seen in real sync_msg output). */
+  open_kfid?: string;
+  /** Absent on event items: they carry it inside `event`. */
+  external_userid?: string;
+  /** Seconds. */
   send_time: number;
+  /** 3 customer, 4 system event, 5 servicer in the WeCom client. */
   origin: number;
   servicer_userid?: string;
   msgtype: string;
   [field: string]: unknown;
+}
+
+/**
+ * One entry of kf/servicer/list, as the official page documents it (获取接待人员列表): a member,
+ * or a department added as 接待人员 — `{"department_id": N}` with no userid and no status; its
+ * members are not listed one by one.
+ */
+export type KfServicerEntry = KfServicerMember | KfServicerDepartment;
+
+export interface KfServicerMember {
+  /** The member's userid (a third-party app gets the open_userid). */
+  userid: string;
+  /** 0 接待中, 1 停止接待. */
+  status: number;
+  /** When 停止接待: 0 停止接待, 1 暂时挂起. */
+  stop_type?: number;
+}
+
+export interface KfServicerDepartment {
+  /** A department whose members are 接待人员 of the account. */
+  department_id: number;
+}
+
+/** user/simplelist (获取部门成员): the members of one department. */
+export interface DepartmentMember {
+  userid: string;
+  /** Only with the admin's authorisation for some app types; may be the userid. */
+  name?: string;
+  /** Departments the member belongs to. */
+  department?: number[];
+  /** Third-party apps only. */
+  open_userid?: string;
 }
 
 export interface SyncMsgResult {
@@ -121,6 +158,22 @@ export class WeComClient {
     }
   }
 
+  /** GET /cgi-bin/<api>?query; refreshes the token once if WeCom says it is invalid or expired. */
+  async get<T = Record<string, unknown>>(api: string, query: Record<string, string> = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken();
+      try {
+        return (await this.http(api, this.url(api, token, query), undefined)) as T;
+      } catch (err) {
+        if (err instanceof WeComApiError && TOKEN_ERRCODES.has(err.errcode) && attempt === 0) {
+          await this.opts.tokenCache.invalidate(this.tokenKey, token);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
   /** POST multipart/form-data (media/upload). */
   async upload(api: string, query: Record<string, string>, form: () => FormData): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
@@ -149,10 +202,31 @@ export class WeComClient {
     return this.post('kf/send_msg_on_event', req);
   }
 
-  /** 接待人员 of a kf account; status 0 = 接待中, 1 = 停止接待. */
-  async servicerList(openKfid: string): Promise<{ userid: string; status: number }[]> {
-    const res = await this.post<{ servicer_list?: { userid: string; status: number }[] }>('kf/servicer/list', {}, { open_kfid: openKfid });
-    return res.servicer_list ?? [];
+  /**
+   * 接待人员 of a kf account: members (status 0 = 接待中, 1 = 停止接待) and departments. Entries of
+   * neither shape are left out rather than passed on half-formed.
+   */
+  async servicerList(openKfid: string): Promise<KfServicerEntry[]> {
+    const res = await this.get<{ servicer_list?: unknown }>('kf/servicer/list', { open_kfid: openKfid });
+    const list = Array.isArray(res.servicer_list) ? (res.servicer_list as Record<string, unknown>[]) : [];
+    const out: KfServicerEntry[] = [];
+    for (const e of list) {
+      if (typeof e?.userid === 'string' && e.userid) {
+        out.push({ userid: e.userid, status: Number(e.status ?? 0), ...(e.stop_type !== undefined ? { stop_type: Number(e.stop_type) } : {}) });
+      } else if (Number.isInteger(e?.department_id)) {
+        out.push({ department_id: Number(e.department_id) });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Members of a department (通讯录 user/simplelist). WeCom answers 60011 when the app may not view the
+   * department (outside its 可见范围) and 48002 when the app may not call the contact API at all.
+   */
+  async departmentMembers(departmentId: number): Promise<DepartmentMember[]> {
+    const res = await this.get<{ userlist?: DepartmentMember[] }>('user/simplelist', { department_id: String(departmentId) });
+    return (res.userlist ?? []).filter((u) => typeof u?.userid === 'string' && u.userid !== '');
   }
 
   /** Session state: 0 new, 1 bot, 2 waiting pool, 3 servicer, 4 ended. */

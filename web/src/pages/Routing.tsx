@@ -26,6 +26,14 @@ interface Servicer {
   timezone: string;
   shift: Shift | null;
 }
+/** A department listed as 接待人员 in WeCom, as the last sync found it. */
+interface Department {
+  department_id: number;
+  open_kfids: string[];
+  expanded: boolean;
+  members: string[];
+  reason?: string;
+}
 interface Group {
   id: string;
   name: string;
@@ -180,12 +188,14 @@ export default function RoutingPage() {
   const [shiftFor, setShiftFor] = useState<Servicer | null>(null);
   const [cells, setCells] = useState<boolean[][]>(toCells(null));
   const [dirty, setDirty] = useState(false);
+  const [departments, setDepartments] = useState<Department[]>([]);
   const writable = can('routing:write');
 
   const load = async () => {
     try {
-      const [s, r] = await Promise.all([get<Servicer[]>('/api/servicers'), get('/api/routing')]);
+      const [s, r, d] = await Promise.all([get<Servicer[]>('/api/servicers'), get('/api/routing'), get<Department[]>('/api/servicers/departments')]);
       setServicers(s);
+      setDepartments(d);
       setConfig(r.config);
       setVersion(r.version);
       setDirty(false);
@@ -405,6 +415,27 @@ export default function RoutingPage() {
             },
           ]}
         />
+        {departments.length > 0 && (
+          <Space direction="vertical" size={4} style={{ width: '100%', marginTop: 12 }} data-testid="servicer-departments">
+            <Typography.Text strong>{t('routing.departments')}</Typography.Text>
+            {departments.map((d) =>
+              d.expanded ? (
+                <Typography.Text key={d.department_id}>
+                  <Tag color="green">{t('routing.departmentExpanded')}</Tag>
+                  {t('routing.department', { id: d.department_id })}: {d.members.join(', ') || '—'}
+                </Typography.Text>
+              ) : (
+                <Alert
+                  key={d.department_id}
+                  type="warning"
+                  showIcon
+                  title={`${t('routing.department', { id: d.department_id })} · ${t('routing.departmentNotExpanded')}`}
+                  description={d.reason}
+                />
+              ),
+            )}
+          </Space>
+        )}
       </Card>
 
       <Card
