@@ -24,13 +24,12 @@ export const ERR = {
   MISSING_MEDIA_ID: 41006, // global 缺少media_id参数
   INVALID_WELCOME_CODE: 41050, // assumed: global 无效的欢迎语code (documented for externalcontact; kf's own code not found)
   ACCESS_TOKEN_EXPIRED: 42001, // global access_token已过期
-  API_FORBIDDEN: 48002, // global API禁止调用 (the app may not call this API: not added under 微信客服 → 可调用接口的应用)
+  API_FORBIDDEN: 48002, // global API禁止调用 / API接口无权限调用 (not added under 微信客服 → 可调用接口的应用; or no contact API permission)
   NOT_TRUSTED_IP: 60020, // global 不安全的访问IP (not from the app's 企业可信IP; self-built apps created after 2022-06-20)
   EMPTY_MEDIA: 44001, // global 多媒体文件为空
   EMPTY_TEXT: 44004, // global 文本消息content参数为空
   CONTENT_TOO_LONG: 45002, // assumed per API: global 消息内容大小超过限制 (text > 2048 bytes)
   FREQ_LIMIT: 45009, // global 接口调用超过限制; WeCom staff: sync_msg without/with wrong token >10/min
-  API_FORBIDDEN: 48002, // global API接口无权限调用 (e.g. the kf app has no contact API permission)
   DEPARTMENT_NOT_FOUND: 60003, // global 部门不存在
   NO_CONTACT_PRIVILEGE: 60011, // global 指定的成员/部门/标签参数无权限 (department outside the app's visible range)
   INVALID_OPEN_KFID: 95000, // kf-global 不合法的open_kfid
@@ -68,7 +67,6 @@ const MESSAGES: Record<number, string> = {
   44004: 'empty content',
   45002: 'content size out of limit',
   45009: 'api freq out of limit',
-  48002: 'api forbidden',
   60003: 'department not found',
   60011: 'no privilege to access/modify contact/party/agent',
   95000: 'invalid open_kfid',
