@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, eventually, startStack, type Stack } from './stack.js';
+import { eventually, startStack, weReplyEnv, type Stack } from './stack.js';
 
 const run = promisify(execFile);
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000000000500010d0a2db40000000049454e44ae426082', 'hex');
@@ -116,12 +116,12 @@ describe('sandbox, draft rules, any-message reply and media', () => {
   });
 
   it('offers the same sandbox on the command line', async () => {
-    const { stdout } = await run('node', ['bin/wereply.js', 'simulate', '我要退货', '--json'], {
-      env: { ...process.env, WEREPLY_DATA_DIR: s.dataDir, WEREPLY_ADMIN_TOKEN: ADMIN_TOKEN },
-    });
+    // The WeCom settings the running instance has: without them the CLI would read the demo database.
+    const env = { ...process.env, ...weReplyEnv(s.mock, { WEREPLY_DATA_DIR: s.dataDir }) };
+    const { stdout } = await run('node', ['bin/wereply.js', 'simulate', '我要退货', '--json'], { env });
     const trace = JSON.parse(stdout);
     expect(trace.matched[0]).toMatchObject({ rule_id: ids.refund, keyword: '退货' });
-    const plain = await run('node', ['bin/wereply.js', 'simulate', '我要退货'], { env: { ...process.env, WEREPLY_DATA_DIR: s.dataDir } });
+    const plain = await run('node', ['bin/wereply.js', 'simulate', '我要退货'], { env });
     expect(plain.stdout).toMatch(/matched: #\d+ 退货/);
   });
 });
