@@ -8,6 +8,14 @@
  * - Per conversation only the earliest unfinished row is eligible, so replies keep the order of the
  *   customer's messages; a row waiting for a retry holds back the later ones.
  * - Retryable failures back off exponentially with jitter; final ones end in 'failed' with the reason.
+ * - Leases are short and renewed by a heartbeat while the row is worked on (the call in flight
+ *   included), so a killed instance's rows are taken over within about a lease. Every write about a
+ *   claimed row is fenced by the claim (locked_by + attempts, the lease version): a worker whose lease
+ *   ran out and whose row another worker took records nothing, and one that finds its lease nearly
+ *   gone before calling WeCom renews it first — or, when it is taken, does not call at all.
+ *   The one case fencing cannot close is a call already in flight when its worker's lease lapses
+ *   (the process killed, or stalled for longer than the lease): the next worker repeats it with the
+ *   same msgid, exactly like a crash between the call and its recording (attempt outcome 'unknown').
  */
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -21,7 +29,9 @@ import type { ComplianceGuard, Verdict } from '../pipeline/compliance-guard.js';
 import { recordAudit } from '../store/compliance-repo.js';
 import type { Store } from '../store/database.js';
 import type { Database, OutboxRow } from '../store/schema.js';
-import { ClaimLoop } from './claim-loop.js';
+import { ClaimLoop, type StopOptions } from './claim-loop.js';
+import { leaseTiming, type LeaseState, type LeaseTiming } from './lease.js';
+import { epochMs } from '../store/whole-numbers.js';
 import type { Wakeup } from './wakeup.js';
 
 /** WeCom: at most 5 messages within 48 h after the customer's last message. */
@@ -47,21 +57,23 @@ export interface OutboxWorkerOptions {
   compliance?: ComplianceGuard;
   /** Sends in flight at once (each to a different conversation). */
   concurrency?: number;
-  /** How long a claimed row is ours; must exceed the longest call. */
-  leaseMs?: number;
+  /** How long a claimed row is ours without renewal, and how often rows being worked on renew (see lease.ts). */
+  lease?: Partial<LeaseTiming>;
   pollMs?: number;
   maxAttempts?: number;
   now?: () => number;
 }
 
-type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string; last_customer_msg_at: number | null; sent_since_customer_msg: number };
+type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string; last_customer_msg_at: number | null; sent_since_customer_msg: number; lease: LeaseState };
 
 export class OutboxWorker {
   private readonly now: () => number;
   private readonly loop: ClaimLoop<ClaimedRow>;
+  readonly lease: LeaseTiming;
 
   constructor(private readonly opts: OutboxWorkerOptions) {
     this.now = opts.now ?? Date.now;
+    this.lease = leaseTiming(opts.lease);
     const concurrency = opts.concurrency ?? 32;
     this.loop = new ClaimLoop<ClaimedRow>({
       topic: 'outbox',
@@ -72,9 +84,11 @@ export class OutboxWorker {
       pollMs: opts.pollMs ?? 200,
       // Refill in batches rather than one claim per finished send.
       refillAt: concurrency / 2,
-      claim: (max) => this.claim(max),
+      claim: (max, running) => this.opts.store.write((trx) => this.claimIn(trx, max, undefined, running)),
       run: (row) => this.process(row),
       describe: (row) => ({ outbox_id: row.id }),
+      heartbeat: { everyMs: this.lease.heartbeatMs, renew: (rows) => this.renew(rows) },
+      release: (rows) => this.release(rows),
     });
   }
 
@@ -91,13 +105,63 @@ export class OutboxWorker {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  /**
+   * Stops claiming and waits for the sends in progress (their leases renewed meanwhile). With
+   * `releaseAfterMs` (graceful shutdown), rows still being worked on after that long are released:
+   * another instance takes them over at once — a call still in flight then is repeated with the same
+   * msgid (the ambiguous case, as after a crash).
+   */
+  stop(opts?: StopOptions): Promise<void> {
+    return this.loop.stop(opts);
   }
 
   /** Claims up to `limit` eligible rows: at most one per conversation, the earliest unfinished one. */
   claim(limit: number): Promise<ClaimedRow[]> {
-    return this.opts.store.write((trx) => this.claimIn(trx, limit));
+    return this.opts.store.write((trx) => this.claimIn(trx, limit, undefined, this.loop.inProgress));
+  }
+
+  /** The fencing condition: the row is still held by this claim (owner + lease version). */
+  private held(row: ClaimedRow) {
+    return sql`id = ${row.id} AND locked_by = ${this.opts.workerId} AND attempts = ${row.attempts} AND status = 'sending'`;
+  }
+
+  /**
+   * The heartbeat (and the pre-call check): extends the leases of the rows being worked on in one
+   * statement; a row no longer held by its claim is marked lost.
+   */
+  private async renew(rows: ClaimedRow[]): Promise<void> {
+    const live = rows.filter((r) => !r.lease.lost);
+    if (live.length === 0) return;
+    const until = epochMs(this.now() + this.lease.leaseMs);
+    const res = await this.opts.store.write((trx) =>
+      sql<{ id: number }>`UPDATE outbox SET locked_until = ${until} WHERE ${sql.join(live.map((r) => sql`(${this.held(r)})`), sql` OR `)} RETURNING id`.execute(trx),
+    );
+    const still = new Set(res.rows.map((r) => Number(r.id)));
+    for (const r of live) {
+      if (still.has(Number(r.id))) r.lease.until = until;
+      else {
+        r.lease.lost = true;
+        this.opts.log.warn({ outbox_id: r.id, msgid: r.msgid }, 'outbox lease lost: another worker took this row over; this worker records nothing for it');
+      }
+    }
+  }
+
+  /** Shutdown: the rows' leases end now, so another instance takes them over at once. */
+  private async release(rows: ClaimedRow[]): Promise<void> {
+    const live = rows.filter((r) => !r.lease.lost);
+    if (live.length === 0) return;
+    await this.opts.store.write((trx) => sql`UPDATE outbox SET locked_until = 0 WHERE ${sql.join(live.map((r) => sql`(${this.held(r)})`), sql` OR `)}`.execute(trx));
+    for (const r of live) r.lease.lost = true;
+  }
+
+  /**
+   * Right before the call: is the row still ours for a while? Normally the claim is fresh and this
+   * costs nothing; after a stall (more than half the lease gone without a renewal) it renews first,
+   * and answers false when another worker has taken the row meanwhile — then nothing is sent.
+   */
+  private async stillHeld(row: ClaimedRow): Promise<boolean> {
+    if (!row.lease.lost && row.lease.until - this.now() < this.lease.leaseMs / 2) await this.renew([row]);
+    return !row.lease.lost;
   }
 
   /**
@@ -114,10 +178,12 @@ export class OutboxWorker {
     };
   }
 
-  private async claimIn(trx: Transaction<Database>, limit: number, conversationIds?: readonly number[]): Promise<ClaimedRow[]> {
+  private async claimIn(trx: Transaction<Database>, limit: number, conversationIds?: readonly number[], running: readonly ClaimedRow[] = this.loop.inProgress): Promise<ClaimedRow[]> {
     if (limit <= 0 || conversationIds?.length === 0) return [];
     const now = this.now();
-    const leaseUntil = now + (this.opts.leaseMs ?? 30_000);
+    const leaseUntil = epochMs(now + this.lease.leaseMs);
+    // A row this worker is still working on is never claimed again here, lease or not.
+    const notRunning = running.length ? sql`AND o.id NOT IN (${sql.join(running.map((r) => Number(r.id)))})` : sql``;
     const skipLocked = this.opts.store.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
     const only = conversationIds ? sql`AND o.conversation_id IN (${sql.join([...new Set(conversationIds)])})` : sql``;
     const picked = await sql<{ id: number; status: string }>`
@@ -125,6 +191,7 @@ export class OutboxWorker {
       WHERE o.status IN ('pending', 'retry', 'sending')
         AND ((o.status <> 'sending' AND o.next_attempt_at <= ${now}) OR (o.status = 'sending' AND o.locked_until < ${now}))
         ${only}
+        ${notRunning}
         AND NOT EXISTS (
           SELECT 1 FROM outbox p
           WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
@@ -161,7 +228,7 @@ export class OutboxWorker {
       .orderBy('o.priority', 'desc')
       .orderBy('o.id')
       .execute();
-    return rows as ClaimedRow[];
+    return rows.map((r) => ({ ...r, lease: { until: leaseUntil, lost: false } })) as ClaimedRow[];
   }
 
   private async process(row: ClaimedRow): Promise<void> {
@@ -199,6 +266,7 @@ export class OutboxWorker {
       if (verdict.hold) return this.hold(row, verdict, payload.reply);
     }
 
+    if (!(await this.stillHeld(row))) return;
     const result = await guarded(() =>
       sender.send({
         outboxId: Number(row.id),
@@ -221,6 +289,7 @@ export class OutboxWorker {
   private async processHandoff(row: ClaimedRow, sender: ChannelSender): Promise<void> {
     if (!sender.transfer) return this.finish(row, { kind: 'failed', reason: `channel ${row.channel} cannot hand conversations to a person` }, false);
     const transfer = sender.transfer.bind(sender);
+    if (!(await this.stillHeld(row))) return;
     const result: TransferResult = await guarded(() =>
       assignConversation(
         { store: this.opts.store, timezone: this.opts.timezone, transfer, now: this.now },
@@ -238,7 +307,7 @@ export class OutboxWorker {
     await this.opts.store.write(async (trx) => {
       const owned = await sql`
         UPDATE outbox SET status = 'held', reason = ${reason}, locked_by = NULL, locked_until = NULL
-        WHERE id = ${row.id} AND locked_by = ${this.opts.workerId} AND status = 'sending'`.execute(trx);
+        WHERE ${this.held(row)}`.execute(trx);
       if (Number(owned.numAffectedRows ?? 0) === 0) return;
       await sql`
         UPDATE outbox_attempts SET finished_at = ${now}, outcome = 'skipped', error = ${reason}
@@ -264,7 +333,7 @@ export class OutboxWorker {
       reason = result.reason;
       // Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 min.
       const base = Math.min(300_000, 1000 * 2 ** (attempts - 1));
-      next = now + Math.round(base * (0.5 + Math.random() / 2));
+      next = epochMs(now + base * (0.5 + Math.random() / 2));
     } else {
       status = 'failed';
       reason = result.kind === 'retry' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
@@ -277,8 +346,13 @@ export class OutboxWorker {
       const owned = await sql`
         UPDATE outbox SET status = ${status}, reason = ${reason}, last_errcode = ${errcode}, next_attempt_at = ${next},
           locked_by = NULL, locked_until = NULL, sent_at = ${status === 'sent' ? now : null}
-        WHERE id = ${row.id} AND locked_by = ${this.opts.workerId} AND status = 'sending'`.execute(trx);
-      if (Number(owned.numAffectedRows ?? 0) === 0) return; // our lease ran out and another worker took over
+        WHERE ${this.held(row)}`.execute(trx);
+      if (Number(owned.numAffectedRows ?? 0) === 0) {
+        // Our lease ran out and another worker took the row over: it repeats the call with the same msgid.
+        row.lease.lost = true;
+        this.opts.log.warn({ outbox_id: row.id, msgid: row.msgid, outcome: status }, 'outbox lease lost before the outcome was recorded; the worker that took the row over decides it');
+        return;
+      }
       await sql`
         UPDATE outbox_attempts SET finished_at = ${now}, outcome = ${outcome}, errcode = ${errcode}, error = ${reason}
         WHERE outbox_id = ${row.id} AND outcome = 'in_flight'`.execute(trx);
@@ -291,6 +365,7 @@ export class OutboxWorker {
         await enqueue(trx, { conversationId: Number(row.conversation_id), api: 'send_msg_on_event', msgid: replyMsgid(row.msgid, 0), payload, priority: 10, sourceMsgid: row.source_msgid, ruleId: row.rule_id === null ? null : Number(row.rule_id), now });
       }
     });
+    if (row.lease.lost) return;
     if (followUp) this.opts.wakeup.notify('outbox');
     if (status === 'sent') this.opts.hooks?.onSent?.(row, now - Number(row.caused_at));
     else if (status === 'failed') this.opts.hooks?.onFailed?.(row, reason ?? '');
