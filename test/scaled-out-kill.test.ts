@@ -97,6 +97,7 @@ describe('two instances on PostgreSQL + Redis, one killed with kill -9 under loa
 
   it('loses nothing, sends nothing twice, keeps order, and takes over the dead instance’s work within a lease', async () => {
     const startedAt = Date.now();
+    if (!fs.existsSync(new URL('../dist/src/jobs/lease.js', import.meta.url))) throw new Error('the killed instance runs from dist/: run `npm run build` first (npm test does)');
     // The survivor, in this process; it creates the schema the child joins.
     s = await startStack('postgres', { env: { REDIS_URL }, mock: { callbackRetryDelayMs: 300, callbackTimeoutMs: 3000 } });
     const survivor = s;
