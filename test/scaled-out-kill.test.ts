@@ -122,12 +122,12 @@ describe('two instances on PostgreSQL + Redis, one killed with kill -9 under loa
     lb = await loadBalancer(() => alive);
     survivor.mock.setCallbackUrl(`${lb.url}/wecom/kf/callback`);
     // Calls take a while, so that the kill lands while sends are in flight.
-    survivor.mock.injectFault({ path: '/cgi-bin/kf/send_msg', delayMs: 60, times: 1_000_000 });
+    survivor.mock.injectFault({ path: '/cgi-bin/kf/send_msg', delayMs: 250, times: 1_000_000 });
 
     const faults = [
-      { path: '/cgi-bin/kf/sync_msg', errcode: -1, times: 2 },
-      { path: '/cgi-bin/kf/sync_msg', errcode: 45009, times: 2 },
-      { path: '/cgi-bin/kf/sync_msg', drop: 'before' as const, times: 2 },
+      { path: '/cgi-bin/kf/sync_msg', errcode: -1, times: 1 },
+      { path: '/cgi-bin/kf/sync_msg', errcode: 45009, times: 1 },
+      { path: '/cgi-bin/kf/sync_msg', drop: 'before' as const, times: 1 },
       { path: '/cgi-bin/kf/send_msg', errcode: -1, times: 4 },
       { path: '/cgi-bin/kf/send_msg', errcode: 45009, times: 2 },
     ];
@@ -152,7 +152,7 @@ describe('two instances on PostgreSQL + Redis, one killed with kill -9 under loa
       return { rows, jobs };
     };
     // Preferably while it has sends in flight; else while it holds a pull.
-    await eventually(async () => (await heldByDead()).rows.length > 0, 3000, 'the child to have sends in flight').catch(() =>
+    await eventually(async () => (await heldByDead()).rows.length > 0, 5000, 'the child to have sends in flight').catch(() =>
       eventually(async () => {
         const h = await heldByDead();
         return h.rows.length + h.jobs.length > 0;
