@@ -9,6 +9,7 @@
  */
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JobQueue } from '../src/jobs/job-queue.js';
 import { OutboxWorker } from '../src/jobs/outbox-worker.js';
 import { LocalWakeup } from '../src/jobs/wakeup.js';
 import { enqueue } from '../src/pipeline/ingest-message.js';
@@ -152,5 +153,28 @@ describe('outbox leases with two workers on PostgreSQL', () => {
     expect(final.status).toBe('sent');
     expect(Number(final.attempts)).toBe(2);
     expect(await attempts(row.id)).toEqual(['A3:unknown', 'B3:ok']);
+  });
+
+  it('a pull job taken over after its lease is fenced: the first worker cannot renew, complete or reschedule it', async () => {
+    const a = new JobQueue(s.wr.store, 'JA');
+    const b = new JobQueue(s.wr.store, 'JB');
+    const t0 = Date.now();
+    await a.enqueue(s.wr.store.db, 'test_pull', 'test_pull:fence', { n: 1 }, t0);
+    const ja = (await a.claim(['test_pull'], LEASE.leaseMs, t0))!;
+    expect(ja).toBeDefined();
+    // While A's lease runs, B cannot take it; once it has run out (B's clock), B can.
+    expect(await b.claim(['test_pull'], LEASE.leaseMs, t0 + 1)).toBeUndefined();
+    const jb = (await b.claim(['test_pull'], LEASE.leaseMs, t0 + LEASE.leaseMs * 10))!;
+    expect(jb.id).toBe(ja.id);
+    await a.renew([ja], LEASE.leaseMs);
+    expect(ja.lease?.lost).toBe(true);
+    await a.complete(ja);
+    await a.fail(ja, 'late failure', t0 + 60_000);
+    await a.release([ja]);
+    const row = await s.wr.store.db.selectFrom('jobs').selectAll().where('id', '=', ja.id).executeTakeFirstOrThrow();
+    expect(row.locked_by).toBe(jb.token);
+    expect(row.last_error).toBeNull();
+    await b.complete(jb);
+    expect(await s.wr.store.db.selectFrom('jobs').selectAll().where('id', '=', ja.id).executeTakeFirst()).toBeUndefined();
   });
 });
