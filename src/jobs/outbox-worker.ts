@@ -31,6 +31,7 @@ import type { Store } from '../store/database.js';
 import type { Database, OutboxRow } from '../store/schema.js';
 import { ClaimLoop, type StopOptions } from './claim-loop.js';
 import { leaseTiming, type LeaseState, type LeaseTiming } from './lease.js';
+import { OutboxLeases } from './outbox-lease.js';
 import { epochMs } from '../store/whole-numbers.js';
 import type { Wakeup } from './wakeup.js';
 
@@ -70,10 +71,12 @@ export class OutboxWorker {
   private readonly now: () => number;
   private readonly loop: ClaimLoop<ClaimedRow>;
   readonly lease: LeaseTiming;
+  private readonly leases: OutboxLeases;
 
   constructor(private readonly opts: OutboxWorkerOptions) {
     this.now = opts.now ?? Date.now;
     this.lease = leaseTiming(opts.lease);
+    this.leases = new OutboxLeases(opts.store, opts.workerId, this.lease, this.now, opts.log);
     const concurrency = opts.concurrency ?? 32;
     this.loop = new ClaimLoop<ClaimedRow>({
       topic: 'outbox',
@@ -87,8 +90,8 @@ export class OutboxWorker {
       claim: (max, running) => this.opts.store.write((trx) => this.claimIn(trx, max, undefined, running)),
       run: (row) => this.process(row),
       describe: (row) => ({ outbox_id: row.id }),
-      heartbeat: { everyMs: this.lease.heartbeatMs, renew: (rows) => this.renew(rows) },
-      release: (rows) => this.release(rows),
+      heartbeat: { everyMs: this.lease.heartbeatMs, renew: (rows) => this.leases.renew(rows) },
+      release: (rows) => this.leases.release(rows),
     });
   }
 
@@ -118,50 +121,6 @@ export class OutboxWorker {
   /** Claims up to `limit` eligible rows: at most one per conversation, the earliest unfinished one. */
   claim(limit: number): Promise<ClaimedRow[]> {
     return this.opts.store.write((trx) => this.claimIn(trx, limit, undefined, this.loop.inProgress));
-  }
-
-  /** The fencing condition: the row is still held by this claim (owner + lease version). */
-  private held(row: ClaimedRow) {
-    return sql`id = ${row.id} AND locked_by = ${this.opts.workerId} AND attempts = ${row.attempts} AND status = 'sending'`;
-  }
-
-  /**
-   * The heartbeat (and the pre-call check): extends the leases of the rows being worked on in one
-   * statement; a row no longer held by its claim is marked lost.
-   */
-  private async renew(rows: ClaimedRow[]): Promise<void> {
-    const live = rows.filter((r) => !r.lease.lost);
-    if (live.length === 0) return;
-    const until = epochMs(this.now() + this.lease.leaseMs);
-    const res = await this.opts.store.write((trx) =>
-      sql<{ id: number }>`UPDATE outbox SET locked_until = ${until} WHERE ${sql.join(live.map((r) => sql`(${this.held(r)})`), sql` OR `)} RETURNING id`.execute(trx),
-    );
-    const still = new Set(res.rows.map((r) => Number(r.id)));
-    for (const r of live) {
-      if (still.has(Number(r.id))) r.lease.until = until;
-      else {
-        r.lease.lost = true;
-        this.opts.log.warn({ outbox_id: r.id, msgid: r.msgid }, 'outbox lease lost: another worker took this row over; this worker records nothing for it');
-      }
-    }
-  }
-
-  /** Shutdown: the rows' leases end now, so another instance takes them over at once. */
-  private async release(rows: ClaimedRow[]): Promise<void> {
-    const live = rows.filter((r) => !r.lease.lost);
-    if (live.length === 0) return;
-    await this.opts.store.write((trx) => sql`UPDATE outbox SET locked_until = 0 WHERE ${sql.join(live.map((r) => sql`(${this.held(r)})`), sql` OR `)}`.execute(trx));
-    for (const r of live) r.lease.lost = true;
-  }
-
-  /**
-   * Right before the call: is the row still ours for a while? Normally the claim is fresh and this
-   * costs nothing; after a stall (more than half the lease gone without a renewal) it renews first,
-   * and answers false when another worker has taken the row meanwhile — then nothing is sent.
-   */
-  private async stillHeld(row: ClaimedRow): Promise<boolean> {
-    if (!row.lease.lost && row.lease.until - this.now() < this.lease.leaseMs / 2) await this.renew([row]);
-    return !row.lease.lost;
   }
 
   /**
@@ -266,7 +225,7 @@ export class OutboxWorker {
       if (verdict.hold) return this.hold(row, verdict, payload.reply);
     }
 
-    if (!(await this.stillHeld(row))) return;
+    if (!(await this.leases.stillHeld(row))) return;
     const result = await guarded(() =>
       sender.send({
         outboxId: Number(row.id),
@@ -289,7 +248,7 @@ export class OutboxWorker {
   private async processHandoff(row: ClaimedRow, sender: ChannelSender): Promise<void> {
     if (!sender.transfer) return this.finish(row, { kind: 'failed', reason: `channel ${row.channel} cannot hand conversations to a person` }, false);
     const transfer = sender.transfer.bind(sender);
-    if (!(await this.stillHeld(row))) return;
+    if (!(await this.leases.stillHeld(row))) return;
     const result: TransferResult = await guarded(() =>
       assignConversation(
         { store: this.opts.store, timezone: this.opts.timezone, transfer, now: this.now },
@@ -307,7 +266,7 @@ export class OutboxWorker {
     await this.opts.store.write(async (trx) => {
       const owned = await sql`
         UPDATE outbox SET status = 'held', reason = ${reason}, locked_by = NULL, locked_until = NULL
-        WHERE ${this.held(row)}`.execute(trx);
+        WHERE ${this.leases.held(row)}`.execute(trx);
       if (Number(owned.numAffectedRows ?? 0) === 0) return;
       await sql`
         UPDATE outbox_attempts SET finished_at = ${now}, outcome = 'skipped', error = ${reason}
@@ -346,7 +305,7 @@ export class OutboxWorker {
       const owned = await sql`
         UPDATE outbox SET status = ${status}, reason = ${reason}, last_errcode = ${errcode}, next_attempt_at = ${next},
           locked_by = NULL, locked_until = NULL, sent_at = ${status === 'sent' ? now : null}
-        WHERE ${this.held(row)}`.execute(trx);
+        WHERE ${this.leases.held(row)}`.execute(trx);
       if (Number(owned.numAffectedRows ?? 0) === 0) {
         // Our lease ran out and another worker took the row over: it repeats the call with the same msgid.
         row.lease.lost = true;
