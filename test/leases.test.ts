@@ -19,6 +19,8 @@ import { eventually, startStack, type Stack } from './stack.js';
 
 const silent = pino({ level: 'silent' });
 const LEASE = { leaseMs: 300, heartbeatMs: 60 };
+/** For the real-clock test: a heartbeat delayed by a busy machine must not look like a stall. */
+const REAL_LEASE = { leaseMs: 1000, heartbeatMs: 100 };
 
 interface Gate {
   wait(): Promise<void>;
@@ -78,7 +80,7 @@ describe('outbox leases with two workers on PostgreSQL', () => {
       return { id, msgid };
     });
   }
-  function worker(name: string, channel: ChannelSender, extra: { now?: () => number; compliance?: ComplianceGuard } = {}): OutboxWorker {
+  function worker(name: string, channel: ChannelSender, extra: { now?: () => number; compliance?: ComplianceGuard; lease?: typeof LEASE } = {}): OutboxWorker {
     const w = new OutboxWorker({ store: s.wr.store, timezone: 'Asia/Shanghai', workerId: name, senders: { wecom_kf: channel }, wakeup: new LocalWakeup(), log: silent, pollMs: 20, lease: LEASE, ...extra });
     workers.push(w);
     return w;
@@ -88,18 +90,18 @@ describe('outbox leases with two workers on PostgreSQL', () => {
   const rowOf = (id: number) => s.wr.store.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const idle = (w: OutboxWorker) => eventually(() => (w as unknown as { loop: { inProgress: unknown[] } }).loop.inProgress.length === 0, 5000, 'the worker idle');
 
-  it('a send in flight for many leases keeps its row: the other instance never sends it', async () => {
+  it('a send in flight for several leases keeps its row: the other instance never sends it', async () => {
     const inFlight = gate();
     const a = sender(() => inFlight.wait());
     const b = sender();
     const row = await replyRow();
-    const wa = worker('A1', a);
+    const wa = worker('A1', a, { lease: REAL_LEASE });
     wa.start();
     await inFlight.entered;
-    const wb = worker('B1', b);
+    const wb = worker('B1', b, { lease: REAL_LEASE });
     wb.start();
-    // B polls every 20 ms while A's call stays in flight for 10 leases; A's heartbeat keeps the row.
-    await new Promise((r) => setTimeout(r, LEASE.leaseMs * 10));
+    // B polls every 20 ms while A's call stays in flight for 4 leases; A's heartbeat keeps the row.
+    await new Promise((r) => setTimeout(r, REAL_LEASE.leaseMs * 4));
     inFlight.open();
     await eventually(async () => (await rowOf(row.id)).status === 'sent', 5000, 'the row sent');
     expect(a.calls.map((c) => c.msgid)).toEqual([row.msgid]);
@@ -108,12 +110,12 @@ describe('outbox leases with two workers on PostgreSQL', () => {
   });
 
   it('a worker that stalled past its lease, its row taken over, does not call WeCom when it resumes', async () => {
-    let clockA = Date.now();
     const stalled = gate();
     const compliance = { outbound: async () => (await stalled.wait(), { hold: false, reason: null, findings: [], pii: [], needsApproval: [] }) } as unknown as ComplianceGuard;
     const a = sender();
     const b = sender();
     const row = await replyRow();
+    let clockA = Date.now(); // after the row was written: it is due on A's clock
     const wa = worker('A2', a, { now: () => clockA, compliance });
     wa.start();
     await stalled.entered; // A claimed the row and is between the claim and the call
@@ -131,7 +133,7 @@ describe('outbox leases with two workers on PostgreSQL', () => {
   });
 
   it('a call that outlives its lease is repeated once with the same msgid; the late answer records nothing', async () => {
-    let clockA = Date.now();
+    let clockA = 0;
     const inFlight = gate();
     const a = sender(async () => {
       await inFlight.wait();
@@ -139,6 +141,7 @@ describe('outbox leases with two workers on PostgreSQL', () => {
     });
     const b = sender();
     const row = await replyRow();
+    clockA = Date.now();
     const wa = worker('A3', a, { now: () => clockA });
     wa.start();
     await inFlight.entered;

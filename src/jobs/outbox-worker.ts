@@ -141,8 +141,14 @@ export class OutboxWorker {
     if (limit <= 0 || conversationIds?.length === 0) return [];
     const now = this.now();
     const leaseUntil = epochMs(now + this.lease.leaseMs);
-    // A row this worker is still working on is never claimed again here, lease or not.
-    const notRunning = running.length ? sql`AND o.id NOT IN (${sql.join(running.map((r) => Number(r.id)))})` : sql``;
+    // A row this worker is still working on is never claimed again here, lease or not. One parameter
+    // (a JSON or array value), so the statement's text — and SQLite's cached statement — stays the same.
+    const runningIds = running.map((r) => Number(r.id));
+    const notRunning = !runningIds.length
+      ? sql``
+      : this.opts.store.engine === 'postgres'
+        ? sql`AND NOT (o.id = ANY(${runningIds}::bigint[]))`
+        : sql`AND o.id NOT IN (SELECT value FROM json_each(${JSON.stringify(runningIds)}))`;
     const skipLocked = this.opts.store.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
     const only = conversationIds ? sql`AND o.conversation_id IN (${sql.join([...new Set(conversationIds)])})` : sql``;
     const picked = await sql<{ id: number; status: string }>`
