@@ -36,6 +36,7 @@ import { JobRunner } from './jobs/job-runner.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
 import type { RedisWakeup } from './jobs/redis-wakeup.js';
 import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
+import { leaseTiming, type LeaseTiming } from './jobs/lease.js';
 import { InboundMediaCache } from './materials/inbound-media.js';
 import { MaterialStore } from './materials/material-store.js';
 import { MediaKeeper } from './jobs/media-keeper.js';
@@ -62,7 +63,9 @@ export interface CreateOptions {
   /** How often customers' media of the last 3 days is downloaded before WeCom deletes it (ms; default 60 s). */
   mediaKeepEveryMs?: number;
   /** Tune the outbox for tests. */
-  outbox?: { leaseMs?: number; pollMs?: number; concurrency?: number; maxAttempts?: number; now?: () => number };
+  outbox?: { pollMs?: number; concurrency?: number; maxAttempts?: number; now?: () => number };
+  /** Leases of pull jobs and outbox rows (default DEFAULT_LEASE in jobs/lease.ts: 5 s, renewed every second). */
+  leases?: Partial<LeaseTiming>;
   /** WeCom call timeout (ms). */
   wecomTimeoutMs?: number;
 }
@@ -150,8 +153,10 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   if (wecom) {
     senders[KF_CHANNEL] = new KfSender(wecom, (id, o) => materials.mediaIdFor(id, (kind, name, bytes, mime) => wecom.uploadMedia(kind, name, bytes, mime), o));
   }
+  const lease = leaseTiming(opts.leases);
   const outbox = new OutboxWorker({
     store,
+    lease,
     timezone: config.timezone,
     workerId,
     senders,
@@ -170,7 +175,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     },
     compliance,
   });
-  const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }), leaseMs: 30_000, ...(opts.jobs?.pollMs ? { pollMs: opts.jobs.pollMs } : {}) });
+  const runner = new JobRunner({ queue: jobs, wakeup, log: log.child({ component: 'jobs' }), lease, ...(opts.jobs?.pollMs ? { pollMs: opts.jobs.pollMs } : {}) });
   if (wecom) {
     runner.register(
       KF_SYNC_JOB,
@@ -181,7 +186,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         wakeup,
         log: log.child({ component: 'kf_sync' }),
         staleAfterMs: config.staleAfterSeconds * 1000,
-        extendLease: (job) => jobs.extend(job, 30_000),
+        extendLease: (job) => jobs.extend(job, lease.leaseMs),
         outbox: outbox.fastLane,
         onIngested: (results, origins) => {
           results.forEach((r, i) => (r.stored ? metrics.received.inc({ channel: KF_CHANNEL, origin: String(origins[i]) }) : metrics.duplicates.inc()));

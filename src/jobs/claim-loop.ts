@@ -1,6 +1,7 @@
 /**
  * The loop both workers run: claim work while there is capacity, run each item concurrently,
- * sleep on a wake-up topic (or the poll interval) when there is nothing to claim.
+ * sleep on a wake-up topic (or the poll interval) when there is nothing to claim. While items run,
+ * a heartbeat renews their leases (one batched renewal per beat), so a short lease is enough.
  */
 import type { Logger } from 'pino';
 import type { Topic, Wakeup } from './wakeup.js';
@@ -14,19 +15,39 @@ export interface ClaimLoopOptions<T> {
   pollMs: number;
   /** A finished item wakes the loop only when this many or fewer are still running (batch refills). */
   refillAt: number;
-  claim(max: number): Promise<T[]>;
+  /** Claims up to `max` items, never one of `running` (items this loop still runs). */
+  claim(max: number, running: readonly T[]): Promise<T[]>;
   run(item: T): Promise<void>;
   describe(item: T): Record<string, unknown>;
+  /** Renews the leases of the running items (called every `everyMs` while any run). */
+  heartbeat?: { everyMs: number; renew(items: T[]): Promise<void> };
+  /** Gives running items back (their leases end now), for `stop({ releaseAfterMs })`. */
+  release?(items: T[]): Promise<void>;
+}
+
+export interface StopOptions {
+  /**
+   * Wait at most this long for the items in progress; then release those still running (another
+   * instance may take them over at once) and return. Without it, stop waits for all of them.
+   */
+  releaseAfterMs?: number;
 }
 
 export class ClaimLoop<T> {
   private running = false;
-  private active = 0;
+  private readonly active = new Set<T>();
   /** Slots promised to items claimed elsewhere (inside another transaction) and not handed over yet. */
   private reserved = 0;
   private loop: Promise<void> | undefined;
+  private beat: NodeJS.Timeout | undefined;
+  private renewing = false;
 
   constructor(private readonly o: ClaimLoopOptions<T>) {}
+
+  /** Items running now (the worker's fencing and tests read it). */
+  get inProgress(): readonly T[] {
+    return [...this.active];
+  }
 
   /**
    * Reserves up to `max` slots for items another transaction is about to claim; answers how many.
@@ -34,7 +55,7 @@ export class ClaimLoop<T> {
    */
   reserve(max: number): number {
     if (!this.running) return 0;
-    const n = Math.max(0, Math.min(max, this.o.concurrency - this.active - this.reserved));
+    const n = Math.max(0, Math.min(max, this.o.concurrency - this.active.size - this.reserved));
     this.reserved += n;
     return n;
   }
@@ -51,25 +72,35 @@ export class ClaimLoop<T> {
     this.loop = this.run();
   }
 
-  /** Items running now (graceful shutdown reports what it left in flight). */
-  get inProgress(): number {
-    return this.active;
-  }
-
-  /** Stops claiming (at once, before the first await) and waits for the items in progress. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for the items in progress (their leases are renewed meanwhile);
+   * with `releaseAfterMs`, releases those still running after that long (see StopOptions).
+   */
+  async stop(opts: StopOptions = {}): Promise<void> {
     this.running = false;
     this.o.wakeup.notify(this.o.topic);
     await this.loop;
-    while (this.active > 0) await new Promise((r) => setTimeout(r, 10));
+    const deadline = opts.releaseAfterMs === undefined ? Infinity : Date.now() + opts.releaseAfterMs;
+    while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (this.active.size > 0 && this.o.release) {
+      const left = [...this.active];
+      this.stopBeat();
+      try {
+        await this.o.release(left);
+        this.o.log.warn({ items: left.length }, `${this.o.topic}: released work still running at shutdown; another instance takes it over`);
+      } catch (err) {
+        this.o.log.error({ err }, `${this.o.topic}: releasing work at shutdown failed; its leases run out instead`);
+      }
+    }
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       let claimed: T[] = [];
-      if (this.active + this.reserved < this.o.concurrency) {
+      const free = this.o.concurrency - this.active.size - this.reserved;
+      if (free > 0) {
         try {
-          claimed = await this.o.claim(this.o.concurrency - this.active - this.reserved);
+          claimed = await this.o.claim(free, [...this.active]);
         } catch (err) {
           this.o.log.error({ err }, `claiming ${this.o.topic} work failed`);
         }
@@ -80,13 +111,33 @@ export class ClaimLoop<T> {
   }
 
   private start1(item: T): void {
-    this.active++;
+    this.active.add(item);
+    this.startBeat();
     void this.o
       .run(item)
       .catch((err) => this.o.log.error({ err, ...this.o.describe(item) }, `${this.o.topic} work failed; its lease will expire and it will be retried`))
       .finally(() => {
-        this.active--;
-        if (this.active <= this.o.refillAt) this.o.wakeup.notify(this.o.topic);
+        this.active.delete(item);
+        if (this.active.size === 0) this.stopBeat();
+        if (this.active.size <= this.o.refillAt) this.o.wakeup.notify(this.o.topic);
       });
+  }
+
+  private startBeat(): void {
+    const hb = this.o.heartbeat;
+    if (!hb || this.beat) return;
+    this.beat = setInterval(() => {
+      if (this.renewing || this.active.size === 0) return;
+      this.renewing = true;
+      hb.renew([...this.active])
+        .catch((err) => this.o.log.error({ err }, `renewing ${this.o.topic} leases failed; will try again at the next heartbeat`))
+        .finally(() => (this.renewing = false));
+    }, hb.everyMs);
+    this.beat.unref();
+  }
+
+  private stopBeat(): void {
+    clearInterval(this.beat);
+    this.beat = undefined;
   }
 }

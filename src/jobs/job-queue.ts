@@ -1,11 +1,18 @@
 /**
  * Durable jobs in the database (the kf_sync pulls, later scheduled sends). A job is claimed with a
- * lease, so a crashed worker's job is taken over when the lease runs out; jobs with the same key are
- * coalesced, so a burst of callbacks for one kf account becomes one pull that sees them all.
+ * short lease that the runner's heartbeat renews while it runs, so a crashed worker's job is taken
+ * over within about a lease; jobs with the same key are coalesced, so a burst of callbacks for one kf
+ * account becomes one pull that sees them all.
+ *
+ * Fencing: each claim writes its own token into `locked_by` (`<worker>#<n>`); renewing, completing,
+ * failing and releasing only touch the row while it still carries that token, so a worker whose
+ * lease ran out (and whose job another worker took) cannot delete, reschedule or unlock it.
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, JobRow } from '../store/schema.js';
 import type { Store } from '../store/database.js';
+import { epochMs } from '../store/whole-numbers.js';
+import type { LeaseState } from './lease.js';
 
 export interface Job<P = unknown> {
   id: number;
@@ -15,6 +22,9 @@ export interface Job<P = unknown> {
   attempts: number;
   /** The raw payload as claimed (to detect a newer coalesced payload). */
   rawPayload: string;
+  /** This claim's token in `locked_by` (PostgreSQL; embedded mode holds jobs in memory). */
+  token?: string;
+  lease?: LeaseState;
 }
 
 export class JobQueue {
@@ -36,7 +46,7 @@ export class JobQueue {
     // Runs once per callback: the sql tag, not the builder (a third of the cost).
     await sql`
       INSERT INTO jobs (kind, key, payload, run_at, attempts, locked_by, locked_until, last_error, created_at)
-      VALUES (${kind}, ${key}, ${json}, ${runAt}, 0, NULL, NULL, NULL, ${runAt})
+      VALUES (${kind}, ${key}, ${json}, ${epochMs(runAt)}, 0, NULL, NULL, NULL, ${epochMs(runAt)})
       ON CONFLICT (key) DO UPDATE SET payload = excluded.payload, run_at = excluded.run_at, attempts = 0`.execute(trx);
   }
 
@@ -47,8 +57,10 @@ export class JobQueue {
    */
   private readonly runningHere = new Set<number>();
 
-  /** Claims one due job of the given kinds, or undefined. */
-  async claim(kinds: string[], leaseMs: number, now = Date.now()): Promise<Job | undefined> {
+  private claims = 0;
+
+  /** Claims one due job of the given kinds, or undefined; never one of `running` (held here already). */
+  async claim(kinds: string[], leaseMs: number, now = Date.now(), running: readonly Job[] = []): Promise<Job | undefined> {
     if (this.store.engine === 'sqlite') {
       const rows = await this.db
         .selectFrom('jobs')
@@ -70,14 +82,17 @@ export class JobQueue {
         .where('kind', 'in', kinds)
         .where('run_at', '<=', now)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .$if(running.length > 0, (q) => q.where('id', 'not in', running.map((j) => j.id)))
         .orderBy('run_at')
         .limit(1)
         .forUpdate()
         .skipLocked()
         .executeTakeFirst();
       if (!row) return undefined;
-      await trx.updateTable('jobs').set({ locked_by: this.workerId, locked_until: now + leaseMs }).where('id', '=', row.id).execute();
-      return toJob(row);
+      const token = `${this.workerId}#${++this.claims}`;
+      const until = epochMs(now + leaseMs);
+      await trx.updateTable('jobs').set({ locked_by: token, locked_until: until }).where('id', '=', row.id).execute();
+      return { ...toJob(row), token, lease: { until, lost: false } };
     });
   }
 
@@ -85,9 +100,9 @@ export class JobQueue {
   async complete(job: Job): Promise<void> {
     try {
       await this.store.write(async (trx) => {
-        const res = await trx.deleteFrom('jobs').where('id', '=', job.id).where('payload', '=', job.rawPayload).executeTakeFirst();
+        const res = await this.ours(trx.deleteFrom('jobs').where('id', '=', job.id).where('payload', '=', job.rawPayload), job).executeTakeFirst();
         if (Number(res.numDeletedRows) === 0) {
-          await trx.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('id', '=', job.id).execute();
+          await this.ours(trx.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('id', '=', job.id), job).execute();
         }
       });
     } finally {
@@ -95,23 +110,57 @@ export class JobQueue {
     }
   }
 
-  /** Failed: run again at retryAt with the error recorded. */
+  /** Failed: run again at retryAt with the error recorded (a no-op when another worker holds it now). */
   async fail(job: Job, error: string, retryAt: number): Promise<void> {
     try {
-      await this.db
-        .updateTable('jobs')
-        .set({ locked_by: null, locked_until: null, last_error: error.slice(0, 1000), run_at: retryAt, attempts: job.attempts + 1 })
-        .where('id', '=', job.id)
-        .execute();
+      await this.ours(
+        this.db
+          .updateTable('jobs')
+          .set({ locked_by: null, locked_until: null, last_error: error.slice(0, 1000), run_at: epochMs(retryAt), attempts: job.attempts + 1 })
+          .where('id', '=', job.id),
+        job,
+      ).execute();
     } finally {
       this.runningHere.delete(job.id);
     }
   }
 
-  /** Extends the lease of a long-running job (embedded mode holds it in memory: nothing to extend). */
+  /** Gives the job back unchanged (due at its run_at, usually at once): when its outcome cannot be recorded, or at shutdown. */
+  async release(jobs: Job[]): Promise<void> {
+    try {
+      const tokens = jobs.map((j) => j.token).filter((t): t is string => t !== undefined);
+      if (tokens.length) await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('locked_by', 'in', tokens).execute();
+    } finally {
+      for (const j of jobs) this.runningHere.delete(j.id);
+    }
+  }
+
+  /**
+   * The heartbeat: extends the leases of running jobs in one statement; a job whose token is gone
+   * (its lease ran out and another worker took it) is marked lost. Embedded mode: nothing to renew.
+   */
+  async renew(jobs: Job[], leaseMs: number): Promise<void> {
+    const held = jobs.filter((j) => j.token !== undefined && !j.lease?.lost);
+    if (this.store.engine === 'sqlite' || held.length === 0) return;
+    const until = epochMs(Date.now() + leaseMs);
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ locked_until: until })
+      .where('locked_by', 'in', held.map((j) => j.token!))
+      .returning('locked_by')
+      .execute();
+    const still = new Set(rows.map((r) => r.locked_by));
+    for (const j of held) j.lease = still.has(j.token!) ? { until, lost: false } : { until: j.lease?.until ?? 0, lost: true };
+  }
+
+  /** Extends the lease of one long-running job now (between pages of a pull). */
   async extend(job: Job, leaseMs: number): Promise<void> {
-    if (this.store.engine === 'sqlite') return;
-    await this.db.updateTable('jobs').set({ locked_until: Date.now() + leaseMs }).where('id', '=', job.id).where('locked_by', '=', this.workerId).execute();
+    await this.renew([job], leaseMs);
+  }
+
+  /** A write that applies only while this claim still holds the job (PostgreSQL; embedded mode has one process). */
+  private ours<Q extends { where(c: 'locked_by', op: '=', v: string): Q }>(q: Q, job: Job): Q {
+    return this.store.engine === 'postgres' && job.token !== undefined ? q.where('locked_by', '=', job.token) : q;
   }
 
   /**

@@ -13,6 +13,14 @@
  *   'waiting_allowance' with the reason, holding back the later replies of its conversation, until a
  *   newer customer message opens a new allowance; it is dropped, with the reason recorded, once it has
  *   waited longer than `maxAllowanceWaitMs`.
+ * - Leases are short and renewed by a heartbeat while the row is worked on (the call in flight
+ *   included), so a killed instance's rows are taken over within about a lease. Every write about a
+ *   claimed row is fenced by the claim (locked_by + attempts, the lease version): a worker whose lease
+ *   ran out and whose row another worker took records nothing, and one that finds its lease nearly
+ *   gone before calling WeCom renews it first — or, when it is taken, does not call at all.
+ *   The one case fencing cannot close is a call already in flight when its worker's lease lapses
+ *   (the process killed, or stalled for longer than the lease): the next worker repeats it with the
+ *   same msgid, exactly like a crash between the call and its recording (attempt outcome 'unknown').
  */
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
@@ -27,7 +35,10 @@ import { recordAudit } from '../store/compliance-repo.js';
 import { conversationAllowance } from '../store/allowance-repo.js';
 import type { Store } from '../store/database.js';
 import type { Database, OutboxRow } from '../store/schema.js';
-import { ClaimLoop } from './claim-loop.js';
+import { ClaimLoop, type StopOptions } from './claim-loop.js';
+import { leaseTiming, type LeaseState, type LeaseTiming } from './lease.js';
+import { OutboxLeases } from './outbox-lease.js';
+import { epochMs } from '../store/whole-numbers.js';
 import type { Wakeup } from './wakeup.js';
 
 /** Default for how long a reply may wait for the customer to open a new allowance (WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS). */
@@ -54,8 +65,8 @@ export interface OutboxWorkerOptions {
   compliance?: ComplianceGuard;
   /** Sends in flight at once (each to a different conversation). */
   concurrency?: number;
-  /** How long a claimed row is ours; must exceed the longest call. */
-  leaseMs?: number;
+  /** How long a claimed row is ours without renewal, and how often rows being worked on renew (see lease.ts). */
+  lease?: Partial<LeaseTiming>;
   pollMs?: number;
   maxAttempts?: number;
   /** A reply that waited for the customer's next message (waiting_allowance) longer than this since it was enqueued is dropped. */
@@ -63,7 +74,7 @@ export interface OutboxWorkerOptions {
   now?: () => number;
 }
 
-type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string };
+type ClaimedRow = OutboxRow & { channel: string; open_kfid: string; external_userid: string; lease: LeaseState };
 
 /** What a send that did not go out now waits for: a customer message stored after this one (messages.id). */
 interface WaitFor {
@@ -73,9 +84,13 @@ interface WaitFor {
 export class OutboxWorker {
   private readonly now: () => number;
   private readonly loop: ClaimLoop<ClaimedRow>;
+  readonly lease: LeaseTiming;
+  private readonly leases: OutboxLeases;
 
   constructor(private readonly opts: OutboxWorkerOptions) {
     this.now = opts.now ?? Date.now;
+    this.lease = leaseTiming(opts.lease);
+    this.leases = new OutboxLeases(opts.store, opts.workerId, this.lease, this.now, opts.log);
     const concurrency = opts.concurrency ?? 32;
     this.loop = new ClaimLoop<ClaimedRow>({
       topic: 'outbox',
@@ -86,9 +101,11 @@ export class OutboxWorker {
       pollMs: opts.pollMs ?? 200,
       // Refill in batches rather than one claim per finished send.
       refillAt: concurrency / 2,
-      claim: (max) => this.claim(max),
+      claim: (max, running) => this.opts.store.write((trx) => this.claimIn(trx, max, undefined, running)),
       run: (row) => this.process(row),
       describe: (row) => ({ outbox_id: row.id }),
+      heartbeat: { everyMs: this.lease.heartbeatMs, renew: (rows) => this.leases.renew(rows) },
+      release: (rows) => this.leases.release(rows),
     });
   }
 
@@ -105,18 +122,24 @@ export class OutboxWorker {
     this.loop.start();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  /**
+   * Stops claiming and waits for the sends in progress (their leases renewed meanwhile). With
+   * `releaseAfterMs` (graceful shutdown), rows still being worked on after that long are released:
+   * another instance takes them over at once — a call still in flight then is repeated with the same
+   * msgid (the ambiguous case, as after a crash).
+   */
+  stop(opts?: StopOptions): Promise<void> {
+    return this.loop.stop(opts);
   }
 
   /** Sends (and handoffs) running now. */
   inFlight(): number {
-    return this.loop.inProgress;
+    return this.loop.inProgress.length;
   }
 
   /** Claims up to `limit` eligible rows: at most one per conversation, the earliest unfinished one. */
   claim(limit: number): Promise<ClaimedRow[]> {
-    return this.opts.store.write((trx) => this.claimIn(trx, limit));
+    return this.opts.store.write((trx) => this.claimIn(trx, limit, undefined, this.loop.inProgress));
   }
 
   /**
@@ -133,10 +156,18 @@ export class OutboxWorker {
     };
   }
 
-  private async claimIn(trx: Transaction<Database>, limit: number, conversationIds?: readonly number[]): Promise<ClaimedRow[]> {
+  private async claimIn(trx: Transaction<Database>, limit: number, conversationIds?: readonly number[], running: readonly ClaimedRow[] = this.loop.inProgress): Promise<ClaimedRow[]> {
     if (limit <= 0 || conversationIds?.length === 0) return [];
     const now = this.now();
-    const leaseUntil = now + (this.opts.leaseMs ?? 30_000);
+    const leaseUntil = epochMs(now + this.lease.leaseMs);
+    // A row this worker is still working on is never claimed again here, lease or not. One parameter
+    // (a JSON or array value), so the statement's text — and SQLite's cached statement — stays the same.
+    const runningIds = running.map((r) => Number(r.id));
+    const notRunning = !runningIds.length
+      ? sql``
+      : this.opts.store.engine === 'postgres'
+        ? sql`AND NOT (o.id = ANY(${runningIds}::bigint[]))`
+        : sql`AND o.id NOT IN (SELECT value FROM json_each(${JSON.stringify(runningIds)}))`;
     const skipLocked = this.opts.store.engine === 'postgres' ? sql`FOR UPDATE OF o SKIP LOCKED` : sql``;
     const only = conversationIds ? sql`AND o.conversation_id IN (${sql.join([...new Set(conversationIds)])})` : sql``;
     const picked = await sql<{ id: number; status: string }>`
@@ -144,6 +175,7 @@ export class OutboxWorker {
       WHERE o.status IN ('pending', 'retry', 'sending')
         AND ((o.status <> 'sending' AND o.next_attempt_at <= ${now}) OR (o.status = 'sending' AND o.locked_until < ${now}))
         ${only}
+        ${notRunning}
         AND NOT EXISTS (
           SELECT 1 FROM outbox p
           WHERE p.conversation_id = o.conversation_id AND p.id < o.id AND p.status IN ('pending', 'retry', 'sending'))
@@ -183,7 +215,7 @@ export class OutboxWorker {
       .orderBy('o.priority', 'desc')
       .orderBy('o.id')
       .execute();
-    return rows as ClaimedRow[];
+    return rows.map((r) => ({ ...r, lease: { until: leaseUntil, lost: false } })) as ClaimedRow[];
   }
 
   /**
@@ -254,6 +286,7 @@ export class OutboxWorker {
       if (verdict.hold) return this.hold(row, verdict, payload.reply);
     }
 
+    if (!(await this.leases.stillHeld(row))) return;
     const callStartedAt = this.now();
     const result = await guarded(() =>
       sender.send({
@@ -277,6 +310,7 @@ export class OutboxWorker {
   private async processHandoff(row: ClaimedRow, sender: ChannelSender): Promise<void> {
     if (!sender.transfer) return this.finish(row, { kind: 'failed', reason: `channel ${row.channel} cannot hand conversations to a person` }, false);
     const transfer = sender.transfer.bind(sender);
+    if (!(await this.leases.stillHeld(row))) return;
     const result: TransferResult = await guarded(() =>
       assignConversation(
         { store: this.opts.store, timezone: this.opts.timezone, transfer, now: this.now },
@@ -294,7 +328,7 @@ export class OutboxWorker {
     await this.opts.store.write(async (trx) => {
       const owned = await sql`
         UPDATE outbox SET status = 'held', reason = ${reason}, locked_by = NULL, locked_until = NULL
-        WHERE id = ${row.id} AND locked_by = ${this.opts.workerId} AND status = 'sending'`.execute(trx);
+        WHERE ${this.leases.held(row)}`.execute(trx);
       if (Number(owned.numAffectedRows ?? 0) === 0) return;
       await sql`
         UPDATE outbox_attempts SET finished_at = ${now}, outcome = 'skipped', error = ${reason}
@@ -336,7 +370,7 @@ export class OutboxWorker {
       reason = result.reason;
       // Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 min.
       const base = Math.min(300_000, 1000 * 2 ** (attempts - 1));
-      next = now + Math.round(base * (0.5 + Math.random() / 2));
+      next = epochMs(now + base * (0.5 + Math.random() / 2));
     } else {
       status = 'failed';
       reason = result.kind === 'retry' ? `gave up after ${attempts} attempts: ${result.reason}` : result.reason;
@@ -351,8 +385,13 @@ export class OutboxWorker {
         UPDATE outbox SET status = ${status}, reason = ${reason}, last_errcode = ${errcode}, next_attempt_at = ${next},
           locked_by = NULL, locked_until = NULL, sent_at = ${status === 'sent' ? now : null},
           accepted_at = ${acceptedAt}, allowance_after = ${allowanceAfter}
-        WHERE id = ${row.id} AND locked_by = ${this.opts.workerId} AND status = 'sending'`.execute(trx);
-      if (Number(owned.numAffectedRows ?? 0) === 0) return; // our lease ran out and another worker took over
+        WHERE ${this.leases.held(row)}`.execute(trx);
+      if (Number(owned.numAffectedRows ?? 0) === 0) {
+        // Our lease ran out and another worker took the row over: it repeats the call with the same msgid.
+        row.lease.lost = true;
+        this.opts.log.warn({ outbox_id: row.id, msgid: row.msgid, outcome: status }, 'outbox lease lost before the outcome was recorded; the worker that took the row over decides it');
+        return;
+      }
       await sql`
         UPDATE outbox_attempts SET finished_at = ${now}, outcome = ${outcome}, errcode = ${errcode}, error = ${reason}
         WHERE outbox_id = ${row.id} AND outcome = 'in_flight'`.execute(trx);
@@ -362,6 +401,7 @@ export class OutboxWorker {
         await enqueue(trx, { conversationId: Number(row.conversation_id), api: 'send_msg_on_event', msgid: replyMsgid(row.msgid, 0), payload, priority: 10, sourceMsgid: row.source_msgid, ruleId: row.rule_id === null ? null : Number(row.rule_id), now });
       }
     });
+    if (row.lease.lost) return;
     if (followUp) this.opts.wakeup.notify('outbox');
     if (status === 'sent') this.opts.hooks?.onSent?.(row, now - Number(row.caused_at));
     else if (status === 'failed') this.opts.hooks?.onFailed?.(row, reason ?? '');

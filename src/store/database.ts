@@ -7,6 +7,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase as SqliteDialectDatabase, type Transaction } from 'kysely';
 import { GroupCommit } from './group-commit.js';
+import { wholeNumbersOnly } from './whole-numbers.js';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
@@ -58,7 +59,7 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${opts.sqliteSync ?? 'FULL'}`);
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: wholeNumbersOnly(new SqliteDialect({ database: withStatementCache(sqlite) })) });
   if (opts.migrate ?? true) await migrateToLatest(db, 'sqlite');
   const group = new GroupCommit(db);
   return {
@@ -117,7 +118,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
       types,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: wholeNumbersOnly(new PostgresDialect({ pool })) });
     if (opts.migrate ?? true) await migrateToLatest(db, 'postgres', schema ?? 'public');
     return postgresStore(db);
   } catch (err) {

@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { TokenCache } from '../channels/wecom-kf/api-client.js';
 import type { Database } from './schema.js';
+import { epochMs } from './whole-numbers.js';
 
 export function databaseTokenCache(db: Kysely<Database>): TokenCache {
   // A per-process copy saves a query per call; the database stays the shared truth.
@@ -18,7 +19,8 @@ export function databaseTokenCache(db: Kysely<Database>): TokenCache {
       local.set(key, entry);
       return entry;
     },
-    async put(key, token, expiresAt) {
+    async put(key, token, at) {
+      const expiresAt = epochMs(at); // computed from WeCom's expires_in and a margin
       local.set(key, { token, expiresAt });
       const now = Date.now();
       await db
