@@ -1,8 +1,21 @@
 /**
+ * ROUTE PERMISSIONS — every route declares who may call it, in its Fastify route config:
+ *
+ *   app.get('/api/rules', { config: { permission: 'read' }, schema: {...} }, handler)
+ *   app.post('/api/rules', { config: { permission: 'rules:write' }, schema: {...} }, handler)
+ *   app.get('/health', { config: { public: true }, schema: {...} }, handler)
+ *
+ * `permission`: one of PERMISSIONS below, 'admin' (the admin role only) or 'read' (any signed-in
+ * operator, whatever the role). `public: true`: no token at all (health, WeCom callbacks, console
+ * files, /docs). The type is `RouteAccess` (exported here). One hook on the root instance, after
+ * routing, checks request.routeOptions.config — never the URL — so the request line's form does not
+ * matter. Deny by default: a route that declares neither answers 500 "route declares no permission"
+ * for everyone, and test/route-permissions.test.ts lists every registered route and fails on it.
+ *
  * Who is calling: `Authorization: Bearer <token>`, either WEREPLY_ADMIN_TOKEN (role admin) or an
  * operator's own token (created by an admin with POST /api/operators). Each role carries
- * permissions; what a request may change is decided in one place (`permissionFor`) so a new route
- * cannot silently be writable by everyone: unknown writes need the admin role.
+ * permissions; what a route needs is its own declaration (above), so a new route cannot silently be
+ * open to everyone.
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -24,6 +37,18 @@ export const PERMISSIONS = [
   'operators:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+
+/** What a route declares in its `config` (see the top of this file). */
+export type RouteAccess = { permission: Permission | 'admin' | 'read'; public?: never } | { public: true; permission?: never };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Needed to call the route (see src/api/auth.ts). */
+    permission?: Permission | 'admin' | 'read';
+    /** No token needed (health, callbacks, console files, /docs). */
+    public?: boolean;
+  }
+}
 
 export const ROLES = ['admin', 'supervisor', 'agent', 'analyst'] as const;
 export type Role = (typeof ROLES)[number];
