@@ -9,7 +9,8 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
-import { requireToken } from './api/auth.js';
+import { installAuthorization, operatorTokenResolver } from './api/auth.js';
+import { docsCsp, docsProtection, everyRoutePublic } from './api/docs-protection.js';
 import { complianceRoutes } from './api/compliance-routes.js';
 import { conversationRoutes } from './api/conversation-routes.js';
 import { operatorRoutes } from './api/operator-routes.js';
@@ -178,6 +179,8 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
   });
   installErrorHandler(app);
+  // Before any route: every route's own config decides who may call it (src/api/auth.ts).
+  installAuthorization(app, config.adminToken, operatorTokenResolver(store.db));
   await app.register(swagger, {
     openapi: {
       info: { title: 'WeReply API', version: '0.1.0', description: 'Auto-reply, sandbox and materials for WeCom 微信客服. Send Authorization: Bearer <WEREPLY_ADMIN_TOKEN> to /api/*.' },
@@ -185,7 +188,12 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // /docs: public, framed by no one, no content sniffing (the same protections as the console).
+  await app.register(async (docs) => {
+    everyRoutePublic(docs);
+    docsProtection(docs);
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
+  });
 
   const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, ready: () => ready };
   await app.register(async (pub) => {
@@ -201,7 +209,6 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     }
   });
   await app.register(async (api) => {
-    requireToken(api, config.adminToken, store.db);
     await api.register(multipart);
     await rulesRoutes(api, services);
     await materialsRoutes(api, services);
@@ -216,7 +223,10 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await operatorRoutes(api, services);
   });
   // The web console (web/dist) at / and its client routes; the API docs stay at /docs.
-  await app.register(consoleRoutes);
+  await app.register(async (web) => {
+    everyRoutePublic(web); // the console's files (its API calls carry the token)
+    await web.register(consoleRoutes);
+  });
 
   const startWorkers = opts.workers ?? true;
   let started = false;

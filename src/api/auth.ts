@@ -86,54 +86,77 @@ export function principalFor(role: Role, name: string, operatorId: number | null
   return { name, role, permissions: new Set(ROLE_PERMISSIONS[role]), operatorId, servicerUserid };
 }
 
-/** Authenticates every request of the plugin it is installed in and checks the permission the route needs. */
-export function requireToken(app: FastifyInstance, adminToken: string, db: Kysely<Database>): void {
+/** How a bearer token is turned into a principal (operator tokens and console sessions; see sessions.ts). */
+export type TokenResolver = (token: string) => Promise<Principal | null>;
+
+/**
+ * Authorizes every request of the whole server from the route it was routed to: installed once on
+ * the root instance, before any route. Reads `request.routeOptions.config` (the matched route's
+ * declaration), never the URL, so `GET http://x/api/operators` (absolute-form target) and
+ * `/api/operators` are the same route with the same permission.
+ */
+export function installAuthorization(app: FastifyInstance, adminToken: string, resolve: TokenResolver): void {
   const expected = crypto.createHash('sha256').update(adminToken).digest();
   const admin = principalFor('admin', 'admin');
   app.decorateRequest('principal', undefined as unknown as Principal);
+  const routes: DeclaredRoute[] = [];
+  declared.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, permission: r.config?.permission ?? null, public: r.config?.public === true });
+  });
   app.addHook('onRequest', async (req, reply) => {
+    // No route matched: the 404 answer tells nothing, and needs no token.
+    if (req.is404) return;
+    const access = req.routeOptions.config ?? {};
+    if (access.public === true) return;
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     const token = m?.[1]?.trim();
-    if (!token) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing token: send Authorization: Bearer <WEREPLY_ADMIN_TOKEN or your operator token>' });
+    if (!token) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing token: send Authorization: Bearer <WEREPLY_ADMIN_TOKEN, your operator token or your console session token>' });
     const given = crypto.createHash('sha256').update(token).digest();
     if (crypto.timingSafeEqual(given, expected)) {
       req.principal = admin;
     } else {
-      const op = await db.selectFrom('operators').selectAll().where('token_sha256', '=', given.toString('hex')).executeTakeFirst();
-      if (!op || op.disabled) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'wrong or disabled token' });
-      req.principal = principalFor(op.role as Role, op.name, Number(op.id), op.servicer_userid);
+      const p = await resolve(token);
+      if (!p) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'wrong, expired or disabled token: sign in again' });
+      req.principal = p;
     }
-    const needed = permissionFor(req.method, req.url.split('?')[0]!);
-    if (needed && !can(req.principal, needed)) {
+    const needed = access.permission;
+    if (!needed) {
+      // Deny by default: a route that forgot its declaration is closed to everyone, admin included.
+      req.log.error({ route: req.routeOptions.url, method: req.method }, 'route declares no permission');
+      return reply.code(500).send({ error: `route ${req.method} ${req.routeOptions.url ?? ''} declares no permission: add config: { permission } to it (see src/api/auth.ts)` });
+    }
+    if (!can(req.principal, needed)) {
       return reply.code(403).send({ error: `your role (${req.principal.role}) may not do this: it needs the permission "${needed}"`, permission: needed });
     }
   });
 }
 
-function can(p: Principal, needed: Permission | 'admin'): boolean {
-  return needed === 'admin' ? p.role === 'admin' : p.permissions.has(needed);
+export interface DeclaredRoute {
+  method: string;
+  url: string;
+  permission: Permission | 'admin' | 'read' | null;
+  public: boolean;
+}
+const declared = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+
+/** Every route registered after installAuthorization, with what it declares (for the test that none is left out). */
+export function declaredRoutes(app: FastifyInstance): DeclaredRoute[] {
+  return [...(declared.get(app) ?? [])];
 }
 
-/** The permission a request needs; null for reads and read-only POSTs (scan, simulate). */
-export function permissionFor(method: string, path: string): Permission | 'admin' | null {
-  if (path.startsWith('/api/operators')) return 'operators:manage';
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
-  if (path === '/api/compliance/scan' || path === '/api/simulate') return null;
-  if (/^\/api\/outbox\/\d+\/release$/.test(path)) return 'compliance:override';
-  const prefixes: [string, Permission][] = [
-    ['/api/rules', 'rules:write'],
-    ['/api/settings/handoff', 'rules:write'],
-    ['/api/customers/', 'rules:write'],
-    ['/api/materials', 'materials:write'],
-    ['/api/servicers', 'routing:write'],
-    ['/api/routing', 'routing:write'],
-    ['/api/shifts', 'routing:write'],
-    ['/api/compliance/words', 'compliance:write'],
-    ['/api/compliance/settings', 'settings:write'],
-    ['/api/conversations/', 'conversations:reply'],
-  ];
-  for (const [prefix, perm] of prefixes) if (path.startsWith(prefix)) return perm;
-  return 'admin';
+/** Operator tokens (wr_…, created by an admin): the operator's row decides role and whether it still works. */
+export function operatorTokenResolver(db: Kysely<Database>): TokenResolver {
+  return async (token) => {
+    const op = await db.selectFrom('operators').selectAll().where('token_sha256', '=', sha256(token)).executeTakeFirst();
+    if (!op || op.disabled) return null;
+    return principalFor(op.role as Role, op.name, Number(op.id), op.servicer_userid);
+  };
+}
+
+function can(p: Principal, needed: Permission | 'admin' | 'read'): boolean {
+  if (needed === 'read') return true;
+  return needed === 'admin' ? p.role === 'admin' : p.permissions.has(needed);
 }
 
 /** For handlers that decide on their own (e.g. an override inside an otherwise allowed request). */

@@ -107,6 +107,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Querystring: { limit?: number; q?: string; state?: string } }>(
     '/api/conversations',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: 'Conversations, most recently active first, with the last message, customer and the servicer holding them (PII masked without pii:view)',
@@ -187,6 +188,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Params: { id: number }; Querystring: { limit?: number } }>(
     '/api/conversations/:id/messages',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: "One conversation's history, oldest first: the customer's messages and every reply (bot or agent) with its outbox state (PII masked without pii:view)",
@@ -272,6 +274,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Params: { id: number } }>(
     '/api/conversations/:id/assignments',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: 'Assignment history of a conversation, oldest first: assigned, pool, reassigned, refused, released, each with its reason and routing trace',
@@ -304,6 +307,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Params: { id: number; messageId: number } }>(
     '/api/conversations/:id/messages/:messageId/media',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary:
@@ -428,6 +432,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get(
     '/api/conversations/events',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: 'Server-Sent Events: `event: change` with {"conversation_ids": [...]} whenever conversations get messages, replies, state or assignment changes',

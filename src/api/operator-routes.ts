@@ -24,6 +24,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
   app.get(
     '/api/me',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['operators'],
         summary: 'Who the token belongs to, its role and permissions',
@@ -33,7 +34,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
     async (req) => ({ name: req.principal.name, role: req.principal.role, permissions: [...req.principal.permissions], servicer_userid: req.principal.servicerUserid }),
   );
 
-  app.get('/api/operators', { schema: { tags: ['operators'], summary: 'Operators (admin only)', response: { 200: { type: 'array', items: operatorSchema } } } }, async () => {
+  app.get('/api/operators', { config: { permission: 'operators:manage' }, schema: { tags: ['operators'], summary: 'Operators (admin only)', response: { 200: { type: 'array', items: operatorSchema } } } }, async () => {
     const rows = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).orderBy('id').execute();
     return rows.map((r) => ({ ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) }));
   });
@@ -41,6 +42,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
   app.post<{ Body: { name: string; role: Role; servicer_userid?: string } }>(
     '/api/operators',
     {
+      config: { permission: 'operators:manage' },
       schema: {
         tags: ['operators'],
         summary: `Create an operator; the answer carries their token (shown once). Roles: ${ROLES.map((r) => `${r} (${ROLE_PERMISSIONS[r].join(', ') || 'read only'})`).join('; ')}`,
@@ -72,6 +74,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
   app.patch<{ Params: { id: number }; Body: { role?: Role; disabled?: boolean; servicer_userid?: string | null } }>(
     '/api/operators/:id',
     {
+      config: { permission: 'operators:manage' },
       schema: {
         tags: ['operators'],
         summary: 'Change an operator’s role, or disable their token',

@@ -13,6 +13,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
   app.get<{ Querystring: { status?: string; external_userid?: string; limit?: number } }>(
     '/api/outbox',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['status'],
         summary: 'Replies in the outbox, newest first, with their state, attempts and the reason of a failure',
@@ -45,6 +46,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
   app.get<{ Querystring: { external_userid?: string; limit?: number } }>(
     '/api/messages',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['status'],
         summary: 'Stored messages, newest first, with the decision taken for each',
@@ -71,6 +73,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
   app.get<{ Querystring: { external_userid?: string; since?: number; until?: number; limit?: number } }>(
     '/api/messages/export',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['status'],
         summary: 'Messages as CSV (UTF-8 with BOM, opens in Excel/WPS), oldest first; PII masked unless you have pii:view',
@@ -110,7 +113,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
 }
 
 export async function healthRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['status'], summary: '200 once WeReply can take callbacks' } }, async (_req, reply) => {
+  app.get('/healthz', { config: { public: true }, schema: { tags: ['status'], summary: '200 once WeReply can take callbacks' } }, async (_req, reply) => {
     if (!s.ready()) return reply.code(503).send({ status: 'starting' });
     try {
       await s.store.db.selectFrom('settings').select('key').limit(1).execute();
@@ -120,7 +123,7 @@ export async function healthRoutes(app: FastifyInstance, s: Services): Promise<v
     return { status: 'ok', engine: s.store.engine, wecom: s.config.wecom ? 'configured' : 'not configured' };
   });
 
-  app.get('/metrics', { schema: { tags: ['status'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  app.get('/metrics', { config: { public: true }, schema: { tags: ['status'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     const body = await s.metrics.registry.metrics();
     return reply.type(s.metrics.registry.contentType).send(body);
   });

