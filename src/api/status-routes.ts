@@ -101,8 +101,9 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
       const mask = piiMaskerFor(req);
       const rows: string[][] = [['id', 'msgid', 'open_kfid', 'external_userid', 'origin', 'msgtype', 'text', 'send_time', 'received_at']];
       for (const r of await q.execute()) {
-        const text = guardFormula(r.text === null ? '' : mask(r.text));
-        rows.push([String(r.id), r.msgid, r.open_kfid, r.external_userid, String(r.origin), r.msgtype, text, new Date(Number(r.send_time)).toISOString(), new Date(Number(r.received_at)).toISOString()]);
+        const text = r.text === null ? '' : mask(r.text);
+        // Every cell guarded: ids come from WeCom, but nothing from outside is trusted in a spreadsheet.
+        rows.push([String(r.id), r.msgid, r.open_kfid, r.external_userid, String(r.origin), r.msgtype, text, new Date(Number(r.send_time)).toISOString(), new Date(Number(r.received_at)).toISOString()].map(guardFormula));
       }
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
