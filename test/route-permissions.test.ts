@@ -5,7 +5,8 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declaredRoutes } from '../src/api/auth.js';
+import Fastify from 'fastify';
+import { declaredRoutes, installAuthorization } from '../src/api/auth.js';
 import { startStack, type Stack } from './stack.js';
 
 /** A raw HTTP/1.1 request, written as given (fetch would normalise the request line). */
@@ -67,11 +68,32 @@ describe('route-based authorization', () => {
     expect(res.status).toBe(403);
   });
 
-  it('a route without a declaration is closed to everyone, admin included', async () => {
-    const { createWeReply } = await import('../src/app.js');
-    expect(typeof createWeReply).toBe('function');
-    // Registered late on purpose without config: deny by default.
-    const routes = declaredRoutes(s.wr.app);
-    expect(routes.find((r) => r.url === '/api/me')?.permission).toBe('read');
+  it('a route without a declaration is closed to everyone, admin included (deny by default)', async () => {
+    const app = Fastify();
+    installAuthorization(app, 'admin-token', async () => null);
+    app.get('/api/forgotten', async () => ({ secret: 1 }));
+    app.get('/api/declared', { config: { permission: 'read' } }, async () => ({ ok: 1 }));
+    app.get('/open', { config: { public: true } }, async () => ({ ok: 1 }));
+    const forgotten = await app.inject({ method: 'GET', url: '/api/forgotten', headers: { authorization: 'Bearer admin-token' } });
+    expect(forgotten.statusCode).toBe(500);
+    expect(forgotten.json().error).toMatch(/declares no permission/);
+    expect((await app.inject({ method: 'GET', url: '/api/declared', headers: { authorization: 'Bearer admin-token' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/declared' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/open' })).statusCode).toBe(200);
+    expect(declaredRoutes(app).filter((r) => !r.public && !r.permission).map((r) => r.url)).toEqual(['/api/forgotten', '/api/forgotten']);
+    await app.close();
+  });
+
+  it('/docs is served with the console\'s frame and content-type protections', async () => {
+    for (const path of ['/docs', '/docs/static/index.html', '/docs/json', '/docs/static/swagger-initializer.js']) {
+      const res = await fetch(s.url + path, { redirect: 'manual' });
+      expect({ path, ok: res.status < 400 }).toEqual({ path, ok: true });
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+      expect(res.headers.get('content-security-policy')).not.toMatch(/frame-ancestors 'self'/);
+    }
+    // Served without a token, like the console's own files.
+    expect((await fetch(`${s.url}/docs/json`)).status).toBe(200);
   });
 });

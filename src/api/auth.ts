@@ -18,7 +18,7 @@
  * open to everyone.
  */
 import crypto from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { ApiError } from './http-errors.js';
@@ -99,11 +99,10 @@ export function installAuthorization(app: FastifyInstance, adminToken: string, r
   const expected = crypto.createHash('sha256').update(adminToken).digest();
   const admin = principalFor('admin', 'admin');
   app.decorateRequest('principal', undefined as unknown as Principal);
-  const routes: DeclaredRoute[] = [];
+  // Kept as given and read later: a scope's own onRoute hook (everyRoutePublic) runs after this one.
+  const routes: RouteOptions[] = [];
   declared.set(app, routes);
-  app.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) routes.push({ method, url: r.url, permission: r.config?.permission ?? null, public: r.config?.public === true });
-  });
+  app.addHook('onRoute', (r) => void routes.push(r));
   app.addHook('onRequest', async (req, reply) => {
     // No route matched: the 404 answer tells nothing, and needs no token.
     if (req.is404) return;
@@ -138,11 +137,13 @@ export interface DeclaredRoute {
   permission: Permission | 'admin' | 'read' | null;
   public: boolean;
 }
-const declared = new WeakMap<FastifyInstance, DeclaredRoute[]>();
+const declared = new WeakMap<FastifyInstance, RouteOptions[]>();
 
 /** Every route registered after installAuthorization, with what it declares (for the test that none is left out). */
 export function declaredRoutes(app: FastifyInstance): DeclaredRoute[] {
-  return [...(declared.get(app) ?? [])];
+  return (declared.get(app) ?? []).flatMap((r) =>
+    [r.method].flat().map((method) => ({ method, url: r.url, permission: r.config?.permission ?? null, public: r.config?.public === true })),
+  );
 }
 
 /** Operator tokens (wr_…, created by an admin): the operator's row decides role and whether it still works. */
