@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
 import { installAuthorization, operatorTokenResolver } from './api/auth.js';
+import { installPiiMasking } from './api/pii-view.js';
 import { docsCsp, docsProtection, everyRoutePublic } from './api/docs-protection.js';
 import { complianceRoutes } from './api/compliance-routes.js';
 import { conversationRoutes } from './api/conversation-routes.js';
@@ -181,6 +182,8 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   installErrorHandler(app);
   // Before any route: every route's own config decides who may call it (src/api/auth.ts).
   installAuthorization(app, config.adminToken, operatorTokenResolver(store.db));
+  // …and every JSON answer is masked for callers without pii:view (src/api/pii-view.ts).
+  installPiiMasking(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'WeReply API', version: '0.1.0', description: 'Auto-reply, sandbox and materials for WeCom 微信客服. Send Authorization: Bearer <WEREPLY_ADMIN_TOKEN> to /api/*.' },

@@ -300,8 +300,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
 
   app.put<{ Body: ComplianceSettings }>(
     '/api/compliance/settings',
-    {
-      config: { permission: 'settings:write' }, schema: { tags: ['compliance'], summary: 'Change the compliance policy', body: complianceSettingsSchema, response: { 200: complianceSettingsSchema } } },
+    { config: { permission: 'settings:write' }, schema: { tags: ['compliance'], summary: 'Change the compliance policy', body: complianceSettingsSchema, response: { 200: complianceSettingsSchema } } },
     async (req) => {
       await saveComplianceSettings(s.store.db, req.body);
       s.compliance.invalidate();

@@ -180,8 +180,7 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
 
   app.get(
     '/api/wecom/status',
-    {
-      config: { permission: 'read' }, schema: { tags: ['settings'], summary: 'WeCom connection for the settings page: mode, callback URL, outbox states, recent WeCom API errors in plain words', response: { 200: wecomStatusSchema } } },
+    { config: { permission: 'read' }, schema: { tags: ['settings'], summary: 'WeCom connection for the settings page: mode, callback URL, outbox states, recent WeCom API errors in plain words', response: { 200: wecomStatusSchema } } },
     async (req) => {
       const db = s.store.db;
       const counts = await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();

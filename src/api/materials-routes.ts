@@ -77,8 +77,7 @@ export async function materialsRoutes(app: FastifyInstance, s: Services): Promis
 
   app.get<{ Params: { id: number } }>(
     '/api/materials/:id',
-    {
-      config: { permission: 'read' }, schema: { tags: ['materials'], params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } }, response: { 200: materialSchema } } },
+    { config: { permission: 'read' }, schema: { tags: ['materials'], params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } }, response: { 200: materialSchema } } },
     async (req) => {
       const m = await s.materials.get(req.params.id);
       if (!m) throw new ApiError(404, `material ${req.params.id} does not exist`);

@@ -383,8 +383,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
 
   app.get<{ Params: { userid: string } }>(
     '/api/servicers/:userid',
-    {
-      config: { permission: 'read' }, schema: { tags: ['routing'], summary: 'One 接待人员', params: useridParams, response: { 200: servicerSchema, 404: errorSchema } } },
+    { config: { permission: 'read' }, schema: { tags: ['routing'], summary: 'One 接待人员', params: useridParams, response: { 200: servicerSchema, 404: errorSchema } } },
     async (req) => servicerJson(await getServicer(req.params.userid)),
   );
 

@@ -110,15 +110,13 @@ export async function rulesRoutes(app: FastifyInstance, s: Services): Promise<vo
 
   app.patch<{ Params: { id: number }; Body: RuleBody }>(
     '/api/rules/:id',
-    {
-      config: { permission: 'rules:write' }, schema: { tags: ['rules'], summary: 'Change some fields of a rule', params: idParams, body: ruleUpdateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
+    { config: { permission: 'rules:write' }, schema: { tags: ['rules'], summary: 'Change some fields of a rule', params: idParams, body: ruleUpdateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
     async (req) => update(req, req.params.id, req.body, false),
   );
 
   app.put<{ Params: { id: number }; Body: RuleBody }>(
     '/api/rules/:id',
-    {
-      config: { permission: 'rules:write' }, schema: { tags: ['rules'], summary: 'Replace a rule', params: idParams, body: ruleCreateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
+    { config: { permission: 'rules:write' }, schema: { tags: ['rules'], summary: 'Replace a rule', params: idParams, body: ruleCreateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
     async (req) => update(req, req.params.id, req.body, true),
   );
 
