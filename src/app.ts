@@ -11,6 +11,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
 import { installAuthorization, operatorTokenResolver } from './api/auth.js';
 import { installPiiMasking } from './api/pii-view.js';
+import { LiveStreams } from './api/live-streams.js';
+import { sessionRoutes, sessionTokenResolver } from './api/session-routes.js';
+import { pruneSessions } from './store/session-repo.js';
 import { docsCsp, docsProtection, everyRoutePublic } from './api/docs-protection.js';
 import { complianceRoutes } from './api/compliance-routes.js';
 import { conversationRoutes } from './api/conversation-routes.js';
@@ -181,7 +184,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   });
   installErrorHandler(app);
   // Before any route: every route's own config decides who may call it (src/api/auth.ts).
-  installAuthorization(app, config.adminToken, operatorTokenResolver(store.db));
+  installAuthorization(app, config.adminToken, sessionTokenResolver(store.db, operatorTokenResolver(store.db)));
   // …and every JSON answer is masked for callers without pii:view (src/api/pii-view.ts).
   installPiiMasking(app);
   await app.register(swagger, {
@@ -198,7 +201,8 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
   });
 
-  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, ready: () => ready };
+  const streams = new LiveStreams(store.db, config.sessions.streamsPerOperator, log.child({ component: 'streams' }));
+  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, streams, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {
@@ -224,6 +228,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await complianceRoutes(api, services);
     await conversationRoutes(api, services);
     await operatorRoutes(api, services);
+    await sessionRoutes(api, services);
   });
   // The web console (web/dist) at / and its client routes; the API docs stay at /docs.
   await app.register(async (web) => {
@@ -243,6 +248,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     } catch (err) {
       log.warn({ err }, 'pruning old callback records failed');
     }
+    await pruneSessions(store.db, Date.now()).catch((err: unknown) => log.warn({ err }, 'pruning expired sessions failed'));
   };
   const startPipeline = async () => {
     if (!startWorkers || started) return;

@@ -70,6 +70,10 @@ export interface Principal {
   permissions: ReadonlySet<Permission>;
   operatorId: number | null;
   servicerUserid: string | null;
+  /** The console session the token belongs to (null for the admin token and operator tokens). */
+  sessionId?: number | null;
+  /** When that session ends (ms). */
+  expiresAt?: number | null;
 }
 
 declare module 'fastify' {

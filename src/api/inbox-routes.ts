@@ -442,19 +442,30 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
       },
     },
     async (req, reply) => {
-      reply.hijack();
+      // At most WEREPLY_STREAMS_PER_OPERATOR open per operator; ended when they are disabled or change role.
+      let unlisten = () => {};
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      if (!last) last = await marks(); // changes from now on
-      res.write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
-      const unlisten = listen((event) => res.write(event));
+      const lease = s.streams.open(req.principal, (reason) => {
+        if (!res.writableEnded) res.write(`event: revoked\ndata: ${JSON.stringify({ reason, at: Date.now() })}\n\n`);
+        end();
+      });
+      if (!lease.ok) {
+        throw new ApiError(429, `you already have ${lease.open} live update streams open (the limit is ${lease.cap} per operator): close other console tabs or windows, then reload`);
+      }
       const end = () => {
         unlisten();
+        lease.close();
         streams.delete(end);
         if (!res.writableEnded) res.end();
       };
+      reply.hijack();
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       streams.add(end);
       req.raw.on('close', end);
+      if (!last) last = await marks(); // changes from now on
+      if (res.writableEnded) return;
+      res.write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
+      unlisten = listen((event) => res.write(event));
     },
   );
 }

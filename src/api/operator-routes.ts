@@ -6,7 +6,9 @@ import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { type Role, ROLE_PERMISSIONS, ROLES, sha256 } from './auth.js';
+import { deleteOperatorSessions } from '../store/session-repo.js';
 import { ApiError } from './http-errors.js';
+import { imitationProblem } from './operator-names.js';
 
 const operatorSchema = {
   type: 'object',
@@ -60,6 +62,10 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       if (name === 'admin' || name === 'outbox') throw new ApiError(400, `"${name}" is reserved`, [{ field: 'name', message: 'reserved' }]);
       const exists = await s.store.db.selectFrom('operators').select('id').where('name', '=', name).executeTakeFirst();
       if (exists) throw new ApiError(409, `an operator named "${name}" already exists`, [{ field: 'name', message: 'already exists' }]);
+      // Look-alikes of an existing name (аdmin with a Cyrillic а, full width, zero-width characters) are refused.
+      const names = (await s.store.db.selectFrom('operators').select('name').execute()).map((r) => r.name);
+      const imitation = imitationProblem(name, ['admin', 'outbox', ...names]);
+      if (imitation) throw new ApiError(422, imitation, [{ field: 'name', message: 'imitates another name' }]);
       const token = `wr_${crypto.randomBytes(24).toString('base64url')}`;
       const now = Date.now();
       const row = await s.store.db
@@ -90,12 +96,16 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
     },
     async (req) => {
       const { role, disabled, servicer_userid } = req.body;
+      const before = await s.store.db.selectFrom('operators').select('role').where('id', '=', req.params.id).executeTakeFirst();
       const res = await s.store.db
         .updateTable('operators')
         .set({ ...(role ? { role } : {}), ...(disabled !== undefined ? { disabled: disabled ? 1 : 0 } : {}), ...(servicer_userid !== undefined ? { servicer_userid } : {}) })
         .where('id', '=', req.params.id)
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw new ApiError(404, `operator ${req.params.id} does not exist`);
+      // Disabled: signed out everywhere. Disabled or new role: open live streams end now (they would keep the old rights).
+      if (disabled) await deleteOperatorSessions(s.store.db, req.params.id);
+      if (disabled || (role && role !== before?.role)) s.streams.endFor(req.params.id, disabled ? 'your account was disabled' : 'your role changed: reconnect to get what your new role may see');
       const r = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).where('id', '=', req.params.id).executeTakeFirstOrThrow();
       return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) };
     },

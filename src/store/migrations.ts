@@ -307,6 +307,21 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('outbox_sent_at').on('outbox').columns(['sent_at']).execute();
       },
     },
+    '0009_sessions': {
+      // Console sign-ins: a session token per browser, with an expiry, rotated by /api/sessions/refresh.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', id, idOpts)
+          .addColumn('operator_id', 'bigint', (c) => c.notNull())
+          .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+          .addColumn('remember', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_operator').on('sessions').columns(['operator_id']).execute();
+      },
+    },
   };
 }
 

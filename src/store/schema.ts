@@ -294,6 +294,16 @@ export interface OperatorTable {
   created_at: number;
 }
 
+export interface SessionTable {
+  id: Generated<number>;
+  operator_id: number;
+  token_sha256: string;
+  /** 1 when signed in with 记住我 (the longer lifetime). */
+  remember: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   kf_callbacks: KfCallbackTable;
   jobs: JobTable;
@@ -316,6 +326,7 @@ export interface Database {
   compliance_audit: ComplianceAuditTable;
   agent_messages: AgentMessageTable;
   operators: OperatorTable;
+  sessions: SessionTable;
 }
 
 export type RuleRow = Selectable<RuleTable>;
