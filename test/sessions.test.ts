@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, startStack, type Stack } from './stack.js';
 async function openStream(url: string, token: string) {
   const ctrl = new AbortController();
   const res = await fetch(`${url}/api/conversations/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
-  if (res.status !== 200) return { status: res.status, body: await res.json(), ready: Promise.resolve(), ended: Promise.resolve([] as string[]), close: () => ctrl.abort() };
+  if (res.status !== 200) return { status: res.status, body: (await res.json()) as { error: string }, ready: Promise.resolve(), ended: Promise.resolve([] as string[]), close: () => ctrl.abort() };
   const reader = res.body!.getReader();
   let text = '';
   let onReady!: () => void;
@@ -94,7 +94,7 @@ describe('console sessions', () => {
     }
     const sixth = await openStream(s.url, agentToken); // the same operator, another token: still counted
     expect(sixth.status).toBe(429);
-    expect(sixth.body.error).toMatch(/limit is 5 per operator/);
+    expect(sixth.body?.error).toMatch(/limit is 5 per operator/);
     expect((await openStream(s.url, ADMIN_TOKEN)).status).toBe(200); // someone else is not affected
     open[0]!.close();
     await open[0]!.ended;
