@@ -3,7 +3,7 @@
  * operator is disabled or changes role; operator names that imitate others are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startStack, type Stack } from './stack.js';
+import { ADMIN_TOKEN, ENGINES, startStack, type Stack } from './stack.js';
 
 /** Opens the inbox stream; `events` collects event names until the server ends it (`ended`). */
 async function openStream(url: string, token: string) {
@@ -30,12 +30,12 @@ async function openStream(url: string, token: string) {
   return { status: 200, body: null, ready, ended, text: () => text, close: () => ctrl.abort() };
 }
 
-describe('console sessions', () => {
+describe.each(ENGINES)('console sessions on %s', (engine) => {
   let s: Stack;
   let agentToken: string;
   let agentId: number;
   beforeAll(async () => {
-    s = await startStack('sqlite');
+    s = await startStack(engine);
     const created = (await s.api('POST', '/api/operators', { name: 'agent-s', role: 'agent' })).body;
     agentToken = created.token;
     agentId = created.id;
@@ -120,6 +120,15 @@ describe('console sessions', () => {
     expect((st as { text(): string }).text()).toMatch(/disabled/);
     expect((await s.api('GET', '/api/me', undefined, session)).status).toBe(401);
     expect((await s.api('GET', '/api/me', undefined, other.token)).status).toBe(401);
+  });
+
+  it('an operator disabled by another instance (straight in the database) loses their stream at the next check', async () => {
+    const other = (await s.api('POST', '/api/operators', { name: 'agent-x', role: 'agent' })).body as { id: number; token: string };
+    const st = await openStream(s.url, other.token);
+    await st.ready;
+    await s.wr.store.db.updateTable('operators').set({ disabled: 1 }).where('id', '=', other.id).execute();
+    await s.wr.streams.recheck();
+    expect(await st.ended).toContain('revoked');
   });
 
   it('a role change ends the open streams too (they would keep what the old role could see)', async () => {
