@@ -55,7 +55,7 @@ describe('PII masked in every answer', () => {
 
   it('customer names, rule reply texts, outbox payloads and the audit log reason are masked for an analyst', async () => {
     expect((await s.api('PUT', '/api/customers/wm_pii_all', { name: `张三 ${P}` })).status).toBe(200);
-    const rule = await s.api('POST', '/api/rules', { name: '回拨', match: { any: ['回拨'] }, reply: [{ type: 'text', text: `请拨打 ${P}` }] });
+    const rule = await s.api('POST', '/api/rules', { name: '回拨', match: { any: ['回拨'] }, reply: [{ type: 'text', text: `请拨打 139\u200b1234\u200b5678` }] });
     expect(rule.status, JSON.stringify(rule.body)).toBe(201);
     const settings = (await s.api('GET', '/api/compliance/settings')).body;
     expect((await s.api('PUT', '/api/compliance/settings', { ...settings, hold_outbound_pii: ['mobile'] })).status).toBe(200);

@@ -93,6 +93,11 @@ describe('route-based authorization', () => {
       expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
       expect(res.headers.get('content-security-policy')).not.toMatch(/frame-ancestors 'self'/);
     }
+    // swagger-ui still runs: its own scripts only, styles it injects allowed, nothing inline as script.
+    const csp = (await fetch(`${s.url}/docs/static/index.html`)).headers.get('content-security-policy')!;
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(csp).not.toMatch(/upgrade-insecure-requests/);
     // Served without a token, like the console's own files.
     expect((await fetch(`${s.url}/docs/json`)).status).toBe(200);
   });

@@ -24,11 +24,14 @@ export function docsProtection(app: FastifyInstance): void {
 
 /**
  * swagger-ui's own static CSP, framed by no one: its default allows framing by the same origin
- * ('self') and upgrades requests to https, which breaks /docs on a plain-http install.
+ * ('self'), blocks the styles swagger-ui injects, and upgrades requests to https, which breaks /docs
+ * on a plain-http install.
  */
 export function docsCsp(header: string): string {
   return header
     .replace(/frame-ancestors [^;]*;?/, "frame-ancestors 'none';")
+    // swagger-ui injects its styles at run time (as Ant Design does in the console): inline styles only.
+    .replace(/style-src [^;]*;?/, "style-src 'self' 'unsafe-inline';")
     .replace(/\s*upgrade-insecure-requests;?/, '')
     .trim();
 }
