@@ -12,8 +12,9 @@
  * matter. Deny by default: a route that declares neither answers 500 "route declares no permission"
  * for everyone, and test/route-permissions.test.ts lists every registered route and fails on it.
  *
- * Who is calling: `Authorization: Bearer <token>`, either WEREPLY_ADMIN_TOKEN (role admin) or an
- * operator's own token (created by an admin with POST /api/operators). Each role carries
+ * Who is calling: `Authorization: Bearer <token>`, either WEREPLY_ADMIN_TOKEN (role admin, static:
+ * rotated by changing the environment and restarting), an operator's own token (created by an admin
+ * with POST /api/operators) or a console session token (session-routes.ts: expires, rotates). Each role carries
  * permissions; what a route needs is its own declaration (above), so a new route cannot silently be
  * open to everyone.
  */
@@ -90,7 +91,7 @@ export function principalFor(role: Role, name: string, operatorId: number | null
   return { name, role, permissions: new Set(ROLE_PERMISSIONS[role]), operatorId, servicerUserid };
 }
 
-/** How a bearer token is turned into a principal (operator tokens and console sessions; see sessions.ts). */
+/** How a bearer token is turned into a principal (operator tokens and console sessions; see session-routes.ts). */
 export type TokenResolver = (token: string) => Promise<Principal | null>;
 
 /**
@@ -106,7 +107,14 @@ export function installAuthorization(app: FastifyInstance, adminToken: string, r
   // Kept as given and read later: a scope's own onRoute hook (everyRoutePublic) runs after this one.
   const routes: RouteOptions[] = [];
   declared.set(app, routes);
-  app.addHook('onRoute', (r) => void routes.push(r));
+  app.addHook('onRoute', (r) => {
+    const p = r.config?.permission;
+    // A misspelt permission would deny everyone at run time; refuse it at start instead.
+    if (p !== undefined && p !== 'admin' && p !== 'read' && !(PERMISSIONS as readonly string[]).includes(p)) {
+      throw new Error(`route ${String(r.method)} ${r.url} declares an unknown permission "${p}"; use one of ${PERMISSIONS.join(', ')}, admin or read`);
+    }
+    routes.push(r);
+  });
   app.addHook('onRequest', async (req, reply) => {
     // No route matched: the 404 answer tells nothing, and needs no token.
     if (req.is404) return;
