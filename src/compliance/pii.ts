@@ -45,6 +45,8 @@
  * Masking is idempotent: masked output contains no detectable PII (see {@link maskPii}).
  */
 
+import { bridgeDigits } from './hidden-digits.js';
+
 /** The kinds of personal data WeReply recognises. */
 export const PII_KINDS = ['mobile', 'id_card', 'bank_card', 'email', 'address'] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
@@ -144,41 +146,6 @@ function detect(text: string, opts: PiiOptions): Candidate[] {
 
 const DIGIT_KINDS = new Set<PiiKind>(['mobile', 'id_card', 'bank_card']);
 
-/**
- * Characters written between digits to slip a number past a filter: invisible ones (zero-width
- * space/joiners, word joiner, BOM, soft hyphen, bidi marks and isolates) and the visible separators
- * . _ space - · ・ / (full-width forms are already ASCII after `normalize`).
- */
-const BRIDGE = /[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e\u202a-\u202e\u2066-\u2069._ \-\u00b7\u30fb/]/;
-/** At most this many such characters between two digits are bridged (more is a list, not a number). */
-const MAX_BRIDGE = 3;
-
-/**
- * The text with every short run of bridge characters between two digits removed, and for each kept
- * code unit its offset in the original; null when nothing was removed (the plain view says it all).
- */
-function bridgeDigits(norm: string): { text: string; at: number[] } | null {
-  let out = '';
-  const at: number[] = [];
-  let removed = false;
-  for (let i = 0; i < norm.length; i++) {
-    const c = norm.charCodeAt(i);
-    if (isDigit(c)) {
-      let j = i + 1;
-      while (j < norm.length && j - i - 1 < MAX_BRIDGE && BRIDGE.test(norm[j]!)) j++;
-      out += norm[i];
-      at.push(i);
-      if (j > i + 1 && j < norm.length && isDigit(norm.charCodeAt(j))) {
-        removed = true;
-        i = j - 1; // skip the bridge; the next digit is read by the loop
-      }
-      continue;
-    }
-    out += norm[i];
-    at.push(i);
-  }
-  return removed ? { text: out, at } : null;
-}
 
 /** A candidate found in the bridged view, with its offsets and edits in the original text. */
 function mapBack(c: Candidate, at: number[], original: string): Candidate {
