@@ -149,4 +149,11 @@ describe.each(ENGINES)('console sessions on %s', (engine) => {
     expect(hidden.body.error).toMatch(/invisible characters \(U\+200B\)/);
     expect((await s.api('POST', '/api/operators', { name: 'agent-s3', role: 'agent' })).status).toBe(201);
   });
+
+  it('of look-alike names created at the same moment, exactly one is accepted', async () => {
+    const names = ['lookalike', 'lооkalike', 'ｌｏｏｋａｌｉｋｅ', 'LOOKALIKE', 'look_alike', 'lookaIike', 'l00kalike', 'look.alike'];
+    const results = await Promise.all(names.map((name) => s.api('POST', '/api/operators', { name, role: 'agent' })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 422)).toHaveLength(names.length - 1);
+  });
 });

@@ -8,7 +8,7 @@ import type { Services } from '../services.js';
 import { type Role, ROLE_PERMISSIONS, ROLES, sha256 } from './auth.js';
 import { deleteOperatorSessions } from '../store/session-repo.js';
 import { ApiError } from './http-errors.js';
-import { imitationProblem } from './operator-names.js';
+import { foldName, imitationProblem } from '../operators/names.js';
 
 const operatorSchema = {
   type: 'object',
@@ -70,9 +70,14 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       const now = Date.now();
       const row = await s.store.db
         .insertInto('operators')
-        .values({ name, role: req.body.role, token_sha256: sha256(token), servicer_userid: req.body.servicer_userid ?? null, disabled: 0, created_at: now })
+        .values({ name, name_key: foldName(name), role: req.body.role, token_sha256: sha256(token), servicer_userid: req.body.servicer_userid ?? null, disabled: 0, created_at: now })
         .returning('id')
-        .executeTakeFirstOrThrow();
+        .executeTakeFirstOrThrow()
+        .catch((err: unknown) => {
+          // Another look-alike name was created at the same moment: the unique name_key refused this one.
+          if (isUniqueViolation(err)) throw new ApiError(422, `"${name}" looks the same as a name created a moment ago; choose a name people can tell apart`, [{ field: 'name', message: 'imitates another name' }]);
+          throw err;
+        });
       return reply.code(201).send({ id: Number(row.id), name, role: req.body.role, servicer_userid: req.body.servicer_userid ?? null, disabled: false, created_at: now, token });
     },
   );
@@ -110,4 +115,10 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) };
     },
   );
+}
+
+/** A unique constraint refused the row (SQLite or PostgreSQL). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }

@@ -288,6 +288,8 @@ export interface OperatorTable {
   /** admin | supervisor | agent | analyst */
   role: string;
   token_sha256: string;
+  /** The name folded as a person sees it (operators/names.ts foldName); unique. Null only before 0009. */
+  name_key: string | null;
   /** The 接待人员 this operator is, if any. */
   servicer_userid: string | null;
   disabled: number;

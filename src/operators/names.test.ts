@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldName, imitationProblem, invisibleCharacters } from './operator-names.js';
+import { foldName, imitationProblem, invisibleCharacters } from './names.js';
 
 describe('operator names that imitate others', () => {
   const existing = ['admin', 'zhangsan', 'Mary Li', '王小明'];
