@@ -98,6 +98,11 @@ describe('route-based authorization', () => {
     expect(csp).toMatch(/script-src 'self'/);
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(csp).not.toMatch(/upgrade-insecure-requests/);
+    // The OpenAPI document says what each route needs.
+    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { description?: string; security?: unknown[] }>> };
+    expect(doc.paths['/api/operators']!.get!.description).toMatch(/^Needs: `operators:manage`/);
+    expect(doc.paths['/api/rules']!.get!.description).toMatch(/^Needs: any signed-in role/);
+    expect(doc.paths['/api/sessions']!.post!.security).toEqual([]);
     // Served without a token, like the console's own files.
     expect((await fetch(`${s.url}/docs/json`)).status).toBe(200);
   });

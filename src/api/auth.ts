@@ -113,6 +113,12 @@ export function installAuthorization(app: FastifyInstance, adminToken: string, r
     if (p !== undefined && p !== 'admin' && p !== 'read' && !(PERMISSIONS as readonly string[]).includes(p)) {
       throw new Error(`route ${String(r.method)} ${r.url} declares an unknown permission "${p}"; use one of ${PERMISSIONS.join(', ')}, admin or read`);
     }
+    // The OpenAPI document (/docs) says what each route needs; public routes need no token there.
+    const schema = r.schema as (Record<string, unknown> & { hide?: boolean; description?: string }) | undefined;
+    if (schema && !schema.hide) {
+      if (r.config?.public === true) r.schema = { ...schema, security: [] };
+      else if (p) r.schema = { ...schema, description: `Needs: ${p === 'read' ? 'any signed-in role' : p === 'admin' ? 'the admin role' : `\`${p}\``}.${schema.description ? ` ${schema.description}` : ''}` };
+    }
     routes.push(r);
   });
   app.addHook('onRequest', async (req, reply) => {
