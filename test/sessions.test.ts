@@ -131,6 +131,15 @@ describe.each(ENGINES)('console sessions on %s', (engine) => {
     expect(await st.ended).toContain('revoked');
   });
 
+  it('signing out ends the session and the streams opened with it', async () => {
+    const { session_token } = await signIn();
+    const st = await openStream(s.url, session_token);
+    await st.ready;
+    expect((await s.api('DELETE', '/api/sessions/current', undefined, session_token)).status).toBe(204);
+    expect(await st.ended).toContain('revoked');
+    expect((await s.api('GET', '/api/me', undefined, session_token)).status).toBe(401);
+  });
+
   it('a role change ends the open streams too (they would keep what the old role could see)', async () => {
     const st = await openStream(s.url, agentToken);
     await st.ready;

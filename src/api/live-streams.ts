@@ -66,6 +66,13 @@ export class LiveStreams {
     return streams.length;
   }
 
+  /** Ends the streams opened with one console session (signed out). */
+  endSession(sessionId: number, reason: string): number {
+    const streams = [...this.byOwner.values()].flatMap((set) => [...set]).filter((st) => st.principal.sessionId === sessionId);
+    for (const st of streams) st.end(reason);
+    return streams.length;
+  }
+
   /** Ends streams whose operator was disabled or changed role, or whose session expired or was rotated away. */
   async recheck(now = Date.now()): Promise<void> {
     if (this.checking) return;

@@ -102,7 +102,10 @@ export async function sessionRoutes(app: FastifyInstance, s: Services): Promise<
     '/api/sessions/current',
     { config: { permission: 'read' }, schema: { tags: ['operators'], summary: 'Sign out: the session token stops working' } },
     async (req, reply) => {
-      if (req.principal.sessionId != null) await deleteSession(db, req.principal.sessionId);
+      if (req.principal.sessionId != null) {
+        await deleteSession(db, req.principal.sessionId);
+        s.streams.endSession(req.principal.sessionId, 'you signed out');
+      }
       return reply.code(204).send();
     },
   );
