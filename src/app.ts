@@ -9,7 +9,12 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
-import { requireToken } from './api/auth.js';
+import { installAuthorization, operatorTokenResolver } from './api/auth.js';
+import { installPiiMasking } from './api/pii-view.js';
+import { LiveStreams } from './api/live-streams.js';
+import { sessionRoutes, sessionTokenResolver } from './api/session-routes.js';
+import { pruneSessions } from './store/session-repo.js';
+import { docsCsp, docsProtection, everyRoutePublic } from './api/docs-protection.js';
 import { complianceRoutes } from './api/compliance-routes.js';
 import { conversationRoutes } from './api/conversation-routes.js';
 import { operatorRoutes } from './api/operator-routes.js';
@@ -211,6 +216,10 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       await reply.code(503).header('retry-after', '5').header('connection', 'close').type('application/json').send({ status: 'stopping', error: 'WeReply is shutting down; WeCom will retry this callback' });
     }
   });
+  // Before any route: every route's own config decides who may call it (src/api/auth.ts).
+  installAuthorization(app, config.adminToken, sessionTokenResolver(store.db, operatorTokenResolver(store.db)));
+  // …and every JSON answer is masked for callers without pii:view (src/api/pii-view.ts).
+  installPiiMasking(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'WeReply API', version: '0.1.0', description: 'Auto-reply, sandbox and materials for WeCom 微信客服. Send Authorization: Bearer <WEREPLY_ADMIN_TOKEN> to /api/*.' },
@@ -218,9 +227,15 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // /docs: public, framed by no one, no content sniffing (the same protections as the console).
+  await app.register(async (docs) => {
+    everyRoutePublic(docs);
+    docsProtection(docs);
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, transformStaticCSP: docsCsp });
+  });
 
-  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, ready: () => ready };
+  const streams = new LiveStreams(store.db, config.sessions.streamsPerOperator, log.child({ component: 'streams' }));
+  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, streams, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {
@@ -234,7 +249,6 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     }
   });
   await app.register(async (api) => {
-    requireToken(api, config.adminToken, store.db);
     await api.register(multipart);
     await rulesRoutes(api, services);
     await materialsRoutes(api, services);
@@ -247,9 +261,13 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await complianceRoutes(api, services);
     await conversationRoutes(api, services);
     await operatorRoutes(api, services);
+    await sessionRoutes(api, services);
   });
   // The web console (web/dist) at / and its client routes; the API docs stay at /docs.
-  await app.register(consoleRoutes);
+  await app.register(async (web) => {
+    everyRoutePublic(web); // the console's files (its API calls carry the token)
+    await web.register(consoleRoutes);
+  });
 
   const startWorkers = opts.workers ?? true;
   let started = false;
@@ -264,6 +282,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     } catch (err) {
       log.warn({ err }, 'pruning old callback records failed');
     }
+    await pruneSessions(store.db, Date.now()).catch((err: unknown) => log.warn({ err }, 'pruning expired sessions failed'));
   };
   const startPipeline = async () => {
     if (!startWorkers || started) return;

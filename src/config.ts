@@ -41,6 +41,8 @@ export interface Config {
   logLevel: string;
   /** How long a stop (SIGTERM/SIGINT) may take before WeReply exits anyway (ms). */
   shutdownTimeoutMs: number;
+  /** Console sign-ins and live streams (WEREPLY_SESSION_HOURS, WEREPLY_SESSION_REMEMBER_DAYS, WEREPLY_STREAMS_PER_OPERATOR). */
+  sessions: { ttlMs: number; rememberTtlMs: number; streamsPerOperator: number };
 }
 
 export class ConfigError extends Error {}
@@ -104,6 +106,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowanceMaxWaitSeconds: positiveSeconds(env, 'WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS', 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
     shutdownTimeoutMs: shutdownSeconds * 1000,
+    sessions: sessionConfig(env),
+  };
+}
+
+/** Console sessions: 12 h, 30 days with 记住我, at most 5 live streams per operator (each overridable). */
+function sessionConfig(env: NodeJS.ProcessEnv): Config['sessions'] {
+  const positive = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+    return n;
+  };
+  return {
+    ttlMs: positive('WEREPLY_SESSION_HOURS', 12) * 3600_000,
+    rememberTtlMs: positive('WEREPLY_SESSION_REMEMBER_DAYS', 30) * 86400_000,
+    streamsPerOperator: Math.floor(positive('WEREPLY_STREAMS_PER_OPERATOR', 5)),
   };
 }
 

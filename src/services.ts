@@ -11,6 +11,7 @@ import type { Wakeup } from './jobs/wakeup.js';
 import type { ComplianceGuard } from './pipeline/compliance-guard.js';
 import type { RuleCache } from './pipeline/rule-cache.js';
 import type { Store } from './store/database.js';
+import type { LiveStreams } from './api/live-streams.js';
 
 export interface Services {
   config: Config;
@@ -27,6 +28,8 @@ export interface Services {
   /** Tells the workers there is new work (outbox rows from the API). */
   wakeup: Wakeup;
   log: Logger;
+  /** Open live streams (SSE) per operator: capped, ended when an operator is disabled or changes role. */
+  streams: LiveStreams;
   /** True once the server can take callbacks (for /healthz). */
   ready(): boolean;
 }

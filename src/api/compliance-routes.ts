@@ -67,6 +67,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.post<{ Body: { text: string } }>(
     '/api/compliance/scan',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['compliance'],
         summary: 'Risk words (with reason and rewrites; offsets into the text as sent) and PII in a text',
@@ -91,6 +92,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.get<{ Querystring: { q?: string; category?: string; severity?: string; origin?: string } }>(
     '/api/compliance/words',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['compliance'],
         summary: 'The risk-word library: shipped entries (with your edits) and your own words',
@@ -114,6 +116,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.post<{ Body: WordBody }>(
     '/api/compliance/words',
     {
+      config: { permission: 'compliance:write' },
       schema: {
         tags: ['compliance'],
         summary: "Add one of your organisation's own risk words",
@@ -135,6 +138,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.patch<{ Params: { id: string }; Body: WordBody }>(
     '/api/compliance/words/:id',
     {
+      config: { permission: 'compliance:write' },
       schema: {
         tags: ['compliance'],
         summary: 'Edit or disable (enabled: false) a word; for a shipped entry only your changes are kept, so later releases still update the rest',
@@ -164,6 +168,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.delete<{ Params: { id: string } }>(
     '/api/compliance/words/:id',
     {
+      config: { permission: 'compliance:write' },
       schema: {
         tags: ['compliance'],
         summary: 'Delete your own word, or drop your edits of a shipped entry (it returns to the shipped version; to switch it off use PATCH enabled=false)',
@@ -184,6 +189,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.get<{ Querystring: { format?: 'csv' | 'xlsx'; encoding?: 'utf-8' | 'gbk'; headers?: 'zh' | 'en'; origin?: 'all' | 'own' | 'edited' } }>(
     '/api/compliance/words/export',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['compliance'],
         summary: 'The library as a file to edit in Excel/WPS and import again: CSV (UTF-8 with BOM, or GBK) or XLSX; ids keep edits attached to their entries',
@@ -218,6 +224,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.post<{ Querystring: { dry_run?: boolean } }>(
     '/api/compliance/words/import',
     {
+      config: { permission: 'compliance:write' },
       schema: {
         tags: ['compliance'],
         summary:
@@ -287,13 +294,13 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
     },
   );
 
-  app.get('/api/compliance/settings', { schema: { tags: ['compliance'], summary: 'Compliance policy: 二次确认 for clean agent messages, PII the outbox holds back', response: { 200: complianceSettingsSchema } } }, async () =>
+  app.get('/api/compliance/settings', { config: { permission: 'read' }, schema: { tags: ['compliance'], summary: 'Compliance policy: 二次确认 for clean agent messages, PII the outbox holds back', response: { 200: complianceSettingsSchema } } }, async () =>
     complianceSettings(s.store.db),
   );
 
   app.put<{ Body: ComplianceSettings }>(
     '/api/compliance/settings',
-    { schema: { tags: ['compliance'], summary: 'Change the compliance policy', body: complianceSettingsSchema, response: { 200: complianceSettingsSchema } } },
+    { config: { permission: 'settings:write' }, schema: { tags: ['compliance'], summary: 'Change the compliance policy', body: complianceSettingsSchema, response: { 200: complianceSettingsSchema } } },
     async (req) => {
       await saveComplianceSettings(s.store.db, req.body);
       s.compliance.invalidate();
@@ -304,6 +311,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
   app.get<{ Querystring: { action?: string; subject_type?: string; subject_id?: string; before_id?: number; limit?: number } }>(
     '/api/compliance/audit',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['compliance'],
         summary: 'Compliance decisions, newest first: blocked saves, overrides with their reason, confirmed agent messages, held and released outbox rows, word changes',

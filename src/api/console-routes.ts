@@ -165,6 +165,7 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
   app.get<{ Params: { id: number } }>(
     '/api/materials/:id/content',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['materials'],
         summary: 'The stored bytes of a material (previews in the console)',
@@ -187,7 +188,7 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
 
   app.get(
     '/api/wecom/status',
-    { schema: { tags: ['settings'], summary: 'WeCom connection for the settings page: mode, callback URL, outbox states, recent WeCom API errors in plain words', response: { 200: wecomStatusSchema } } },
+    { config: { permission: 'read' }, schema: { tags: ['settings'], summary: 'WeCom connection for the settings page: mode, callback URL, outbox states, recent WeCom API errors in plain words', response: { 200: wecomStatusSchema } } },
     async (req) => {
       const db = s.store.db;
       const counts = await db.selectFrom('outbox').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
@@ -245,6 +246,7 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
   app.post(
     '/api/wecom/test-connection',
     {
+      config: { permission: 'admin' },
       schema: {
         tags: ['settings'],
         summary: 'Test the WeCom credentials: calls gettoken now and says what went wrong in plain words',
@@ -284,6 +286,7 @@ export async function consoleApiRoutes(app: FastifyInstance, s: Services): Promi
   app.post<{ Body: { match: Record<string, string[]> } }>(
     '/api/rules/broad-keywords',
     {
+      config: { permission: 'rules:write' },
       schema: {
         tags: ['rules'],
         summary: 'Broad-keyword warnings for a match before saving: the share of the last 30 days of customer messages each keyword matches',

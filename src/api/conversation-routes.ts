@@ -75,6 +75,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
   app.post<{ Params: { id: number }; Body: { text: string } }>(
     '/api/conversations/:id/messages',
     {
+      config: { permission: 'conversations:reply' },
       schema: {
         tags: ['conversations'],
         summary: 'An agent message (二次确认): answers the findings and a confirmation token; sent at once only when clean and the organisation allows it',
@@ -115,6 +116,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
   app.post<{ Params: { id: number }; Body: { confirmation_token: string; override_reason?: string } }>(
     '/api/conversations/:id/messages/confirm',
     {
+      config: { permission: 'conversations:reply' },
       schema: {
         tags: ['conversations'],
         summary: '二次确认: send the message the token stands for (block findings need compliance:override and override_reason)',
@@ -168,6 +170,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
   app.post<{ Params: { id: number }; Body: { reason: string } }>(
     '/api/outbox/:id/release',
     {
+      config: { permission: 'compliance:override' },
       schema: {
         tags: ['status'],
         summary: 'Send a message the compliance check held, with a written reason (needs compliance:override; recorded in the audit log)',

@@ -107,6 +107,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Querystring: { limit?: number; q?: string; state?: string } }>(
     '/api/conversations',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: 'Conversations, most recently active first, with the last message, customer and the servicer holding them (PII masked without pii:view)',
@@ -187,6 +188,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Params: { id: number }; Querystring: { limit?: number } }>(
     '/api/conversations/:id/messages',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: "One conversation's history, oldest first: the customer's messages and every reply (bot or agent) with its outbox state (PII masked without pii:view)",
@@ -272,6 +274,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Params: { id: number } }>(
     '/api/conversations/:id/assignments',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: 'Assignment history of a conversation, oldest first: assigned, pool, reassigned, refused, released, each with its reason and routing trace',
@@ -304,6 +307,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get<{ Params: { id: number; messageId: number } }>(
     '/api/conversations/:id/messages/:messageId/media',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary:
@@ -428,6 +432,7 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.get(
     '/api/conversations/events',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['inbox'],
         summary: 'Server-Sent Events: `event: change` with {"conversation_ids": [...]} whenever conversations get messages, replies, state or assignment changes',
@@ -437,19 +442,30 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
       },
     },
     async (req, reply) => {
-      reply.hijack();
+      // At most WEREPLY_STREAMS_PER_OPERATOR open per operator; ended when they are disabled or change role.
+      let unlisten = () => {};
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      if (!last) last = await marks(); // changes from now on
-      res.write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
-      const unlisten = listen((event) => res.write(event));
+      const lease = s.streams.open(req.principal, (reason) => {
+        if (!res.writableEnded) res.write(`event: revoked\ndata: ${JSON.stringify({ reason, at: Date.now() })}\n\n`);
+        end();
+      });
+      if (!lease.ok) {
+        throw new ApiError(429, `you already have ${lease.open} live update streams open (the limit is ${lease.cap} per operator): close other console tabs or windows, then reload`);
+      }
       const end = () => {
         unlisten();
+        lease.close();
         streams.delete(end);
         if (!res.writableEnded) res.end();
       };
+      reply.hijack();
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       streams.add(end);
       req.raw.on('close', end);
+      if (!last) last = await marks(); // changes from now on
+      if (res.writableEnded) return;
+      res.write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
+      unlisten = listen((event) => res.write(event));
     },
   );
 }

@@ -29,6 +29,7 @@ export async function materialsRoutes(app: FastifyInstance, s: Services): Promis
   app.post(
     '/api/materials',
     {
+      config: { permission: 'materials:write' },
       schema: {
         tags: ['materials'],
         summary:
@@ -72,11 +73,11 @@ export async function materialsRoutes(app: FastifyInstance, s: Services): Promis
     },
   );
 
-  app.get('/api/materials', { schema: { tags: ['materials'], response: { 200: { type: 'array', items: materialSchema } } } }, async () => s.materials.list());
+  app.get('/api/materials', { config: { permission: 'read' }, schema: { tags: ['materials'], response: { 200: { type: 'array', items: materialSchema } } } }, async () => s.materials.list());
 
   app.get<{ Params: { id: number } }>(
     '/api/materials/:id',
-    { schema: { tags: ['materials'], params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } }, response: { 200: materialSchema } } },
+    { config: { permission: 'read' }, schema: { tags: ['materials'], params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } }, response: { 200: materialSchema } } },
     async (req) => {
       const m = await s.materials.get(req.params.id);
       if (!m) throw new ApiError(404, `material ${req.params.id} does not exist`);

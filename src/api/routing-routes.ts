@@ -390,7 +390,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
 
   // -------------------------------------------------------------- servicers
 
-  app.get('/api/servicers', { schema: { tags: ['routing'], summary: '接待人员, by userid', response: { 200: { type: 'array', items: servicerSchema } } } }, async () =>
+  app.get('/api/servicers', { config: { permission: 'read' }, schema: { tags: ['routing'], summary: '接待人员, by userid', response: { 200: { type: 'array', items: servicerSchema } } } }, async () =>
     (await listServicers(db)).map(servicerJson),
   );
 
@@ -410,7 +410,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
 
   app.get<{ Params: { userid: string } }>(
     '/api/servicers/:userid',
-    { schema: { tags: ['routing'], summary: 'One 接待人员', params: useridParams, response: { 200: servicerSchema, 404: errorSchema } } },
+    { config: { permission: 'read' }, schema: { tags: ['routing'], summary: 'One 接待人员', params: useridParams, response: { 200: servicerSchema, 404: errorSchema } } },
     async (req) => servicerJson(await getServicer(req.params.userid)),
   );
 
@@ -427,6 +427,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
   app.patch<{ Params: { userid: string }; Body: ServicerPatch }>(
     '/api/servicers/:userid',
     {
+      config: { permission: 'routing:write' },
       schema: {
         tags: ['routing'],
         summary: 'Change a 接待人员: name, receptionCap (接待上限), supervisor, status (departed = 离职), timezone, shift, groups',
@@ -505,6 +506,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
   app.post<{ Body: { open_kfids?: string[] } | undefined }>(
     '/api/servicers/sync',
     {
+      config: { permission: 'routing:write' },
       // The body is optional: a POST without one pulls the known accounts.
       preValidation: async (req) => {
         req.body ??= {};
@@ -544,13 +546,14 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
 
   // -------------------------------------------------------------- routing configuration
 
-  app.get('/api/routing', { schema: { tags: ['routing'], summary: 'The routing configuration in force (groups, tree, dutyFallback, complaintPhrases) and its version', response: { 200: versionSchema } } }, async () =>
+  app.get('/api/routing', { config: { permission: 'read' }, schema: { tags: ['routing'], summary: 'The routing configuration in force (groups, tree, dutyFallback, complaintPhrases) and its version', response: { 200: versionSchema } } }, async () =>
     currentRouting(db, tz),
   );
 
   app.put<{ Body: { config: RoutingConfig; note?: string; baseVersion?: number } }>(
     '/api/routing',
     {
+      config: { permission: 'routing:write' },
       schema: {
         tags: ['routing'],
         summary: 'Save a new version of the routing configuration (the author recorded is the signed-in operator, "admin" for the admin token)',
@@ -601,6 +604,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
   app.get<{ Querystring: { limit?: number; full?: boolean } }>(
     '/api/routing/versions',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['routing'],
         summary: 'Saved versions, newest first: version, author, note, created_at; the config too with ?full=true',
@@ -617,6 +621,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
   app.post<{ Params: { version: number } }>(
     '/api/routing/versions/:version/restore',
     {
+      config: { permission: 'routing:write' },
       schema: {
         tags: ['routing'],
         summary: 'Save an earlier version\'s configuration again as a new version (note "restored from vN")',
@@ -643,6 +648,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
   app.get(
     '/api/shifts',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['routing'],
         summary: '排班 in one view: every servicer\'s and every group\'s shift (null = always on duty)',
@@ -674,6 +680,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
     scoped.put<{ Body: string | { dates: string[]; workdays?: { date: string; like: Weekday }[] } }>(
       '/api/shifts/holidays',
       {
+        config: { permission: 'routing:write' },
         schema: {
           tags: ['routing'],
           summary: 'Import a holiday calendar (节假日 and 调休) into every servicer\'s and group\'s shift',

@@ -60,11 +60,11 @@ export async function rulesRoutes(app: FastifyInstance, s: Services): Promise<vo
     return rows.map((r) => r.text ?? '');
   }
 
-  app.get('/api/rules', { schema: { tags: ['rules'], summary: 'List rules, highest priority first', response: { 200: { type: 'array', items: ruleSchema } } } }, async () =>
+  app.get('/api/rules', { config: { permission: 'read' }, schema: { tags: ['rules'], summary: 'List rules, highest priority first', response: { 200: { type: 'array', items: ruleSchema } } } }, async () =>
     listRules(s.store.db),
   );
 
-  app.get<{ Params: { id: number } }>('/api/rules/:id', { schema: { tags: ['rules'], params: idParams, response: { 200: ruleSchema, 404: errorSchema } } }, async (req) => {
+  app.get<{ Params: { id: number } }>('/api/rules/:id', { config: { permission: 'read' }, schema: { tags: ['rules'], params: idParams, response: { 200: ruleSchema, 404: errorSchema } } }, async (req) => {
     const rule = await getRule(s.store.db, req.params.id);
     if (!rule) throw new ApiError(404, `rule ${req.params.id} does not exist`);
     return rule;
@@ -73,6 +73,7 @@ export async function rulesRoutes(app: FastifyInstance, s: Services): Promise<vo
   app.post<{ Body: RuleBody }>(
     '/api/rules',
     {
+      config: { permission: 'rules:write' },
       schema: {
         tags: ['rules'],
         summary: 'Create a rule; the answer lists broad-keyword warnings measured on the last 30 days of customer messages',
@@ -109,17 +110,17 @@ export async function rulesRoutes(app: FastifyInstance, s: Services): Promise<vo
 
   app.patch<{ Params: { id: number }; Body: RuleBody }>(
     '/api/rules/:id',
-    { schema: { tags: ['rules'], summary: 'Change some fields of a rule', params: idParams, body: ruleUpdateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
+    { config: { permission: 'rules:write' }, schema: { tags: ['rules'], summary: 'Change some fields of a rule', params: idParams, body: ruleUpdateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
     async (req) => update(req, req.params.id, req.body, false),
   );
 
   app.put<{ Params: { id: number }; Body: RuleBody }>(
     '/api/rules/:id',
-    { schema: { tags: ['rules'], summary: 'Replace a rule', params: idParams, body: ruleCreateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
+    { config: { permission: 'rules:write' }, schema: { tags: ['rules'], summary: 'Replace a rule', params: idParams, body: ruleCreateBody, response: { 200: ruleWithWarnings, 400: errorSchema, 404: errorSchema, 422: errorSchema } } },
     async (req) => update(req, req.params.id, req.body, true),
   );
 
-  app.delete<{ Params: { id: number } }>('/api/rules/:id', { schema: { tags: ['rules'], params: idParams, response: { 404: errorSchema } } }, async (req, reply) => {
+  app.delete<{ Params: { id: number } }>('/api/rules/:id', { config: { permission: 'rules:write' }, schema: { tags: ['rules'], params: idParams, response: { 404: errorSchema } } }, async (req, reply) => {
     if (!(await deleteRule(s.store.db, req.params.id))) throw new ApiError(404, `rule ${req.params.id} does not exist`);
     s.rules.invalidate();
     return reply.code(204).send();

@@ -63,6 +63,7 @@ export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<
   app.post<{ Body: SimulateInput }>(
     '/api/simulate',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['sandbox'],
         summary: 'Run the decision for a message without sending: matched rules, replies, skipped rules with reasons',
@@ -103,6 +104,7 @@ export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<
   app.put<{ Params: { external_userid: string }; Body: { test_account?: boolean; name?: string | null; tags?: string[]; timezone?: string | null } }>(
     '/api/customers/:external_userid',
     {
+      config: { permission: 'rules:write' },
       schema: {
         tags: ['customers'],
         summary: 'Set a customer as 测试账号 (draft rules fire for them), name them, or set the tags and timezone routing reads',

@@ -10,7 +10,7 @@ import type { Services } from '../services.js';
 import { type ComplianceOverride, complianceGate, complianceOverrideSchema, findingSchema } from './compliance-gate.js';
 
 export async function settingsRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  app.get('/api/settings/handoff', { schema: { tags: ['settings'], summary: '转人工 settings', response: { 200: handoffSettingsSchema } } }, async () =>
+  app.get('/api/settings/handoff', { config: { permission: 'read' }, schema: { tags: ['settings'], summary: '转人工 settings', response: { 200: handoffSettingsSchema } } }, async () =>
     handoffSettings(s.store.db),
   );
 
@@ -18,7 +18,7 @@ export async function settingsRoutes(app: FastifyInstance, s: Services): Promise
   const answer = { ...handoffSettingsSchema, properties: { ...handoffSettingsSchema.properties, compliance_warnings: { type: 'array', items: findingSchema } } };
   app.put<{ Body: HandoffSettings & { compliance_override?: ComplianceOverride } }>(
     '/api/settings/handoff',
-    { schema: { tags: ['settings'], summary: 'Change the 转人工 settings (the waiting message passes the compliance check)', body, response: { 200: answer } } },
+    { config: { permission: 'rules:write' }, schema: { tags: ['settings'], summary: 'Change the 转人工 settings (the waiting message passes the compliance check)', body, response: { 200: answer } } },
     async (req) => {
       const { compliance_override: override, ...input } = req.body;
       const settings: HandoffSettings = { ...input, phrases: [...new Set(input.phrases.map((p) => p.trim()).filter(Boolean))] };

@@ -14,6 +14,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
   app.get<{ Querystring: { status?: string; external_userid?: string; limit?: number } }>(
     '/api/outbox',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['status'],
         summary: 'Replies in the outbox, newest first, with their state, attempts and the reason of a failure',
@@ -46,6 +47,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
   app.get<{ Querystring: { external_userid?: string; limit?: number } }>(
     '/api/messages',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['status'],
         summary: 'Stored messages, newest first, with the decision taken for each',
@@ -72,6 +74,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
   app.get<{ Querystring: { external_userid?: string; since?: number; until?: number; limit?: number } }>(
     '/api/messages/export',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['status'],
         summary: 'Messages as CSV (UTF-8 with BOM, opens in Excel/WPS), oldest first; PII masked unless you have pii:view',
@@ -99,8 +102,9 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
       const mask = piiMaskerFor(req);
       const rows: string[][] = [['id', 'msgid', 'open_kfid', 'external_userid', 'origin', 'msgtype', 'text', 'send_time', 'received_at']];
       for (const r of await q.execute()) {
-        const text = guardFormula(r.text === null ? '' : mask(r.text));
-        rows.push([String(r.id), r.msgid, r.open_kfid, r.external_userid, String(r.origin), r.msgtype, text, new Date(Number(r.send_time)).toISOString(), new Date(Number(r.received_at)).toISOString()]);
+        const text = r.text === null ? '' : mask(r.text);
+        // Every cell guarded: ids come from WeCom, but nothing from outside is trusted in a spreadsheet.
+        rows.push([String(r.id), r.msgid, r.open_kfid, r.external_userid, String(r.origin), r.msgtype, text, new Date(Number(r.send_time)).toISOString(), new Date(Number(r.received_at)).toISOString()].map(guardFormula));
       }
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -111,7 +115,7 @@ export async function statusRoutes(app: FastifyInstance, s: Services): Promise<v
 }
 
 export async function healthRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['status'], summary: '200 once WeReply can take callbacks' } }, async (_req, reply) => {
+  app.get('/healthz', { config: { public: true }, schema: { tags: ['status'], summary: '200 once WeReply can take callbacks' } }, async (_req, reply) => {
     if (!s.ready()) return reply.code(503).send({ status: 'starting' });
     try {
       await s.store.db.selectFrom('settings').select('key').limit(1).execute();
@@ -121,7 +125,7 @@ export async function healthRoutes(app: FastifyInstance, s: Services): Promise<v
     return { status: 'ok', engine: s.store.engine, wecom: s.config.wecom ? 'configured' : 'not configured' };
   });
 
-  app.get('/metrics', { schema: { tags: ['status'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+  app.get('/metrics', { config: { public: true }, schema: { tags: ['status'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     const body = await s.metrics.registry.metrics();
     return reply.type(s.metrics.registry.contentType).send(body);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCsv, parseCsv } from './csv.js';
+import { formatCsv, guardFormula, parseCsv, unguardFormula } from './csv.js';
 
 describe('parseCsv', () => {
   it('reads quoted fields, doubled quotes, line breaks inside quotes and a BOM', () => {
@@ -53,5 +53,24 @@ describe('parseCsv', () => {
         expect(t.records).toEqual(r);
       }),
     );
+  });
+});
+
+describe('formula guard (CSV/formula injection)', () => {
+  it('guards a leading TAB or CR as Excel and LibreOffice treat them like = + - @', () => {
+    for (const v of ['\t=1+1', '\r=HYPERLINK("http://x")', '\t@SUM(A1)', '\rcmd', '\tplain']) {
+      expect(guardFormula(v)).toBe(`'${v}`);
+      expect(unguardFormula(guardFormula(v))).toBe(v);
+    }
+  });
+  it('guards = + - @ and leaves ordinary text alone; unguard undoes exactly the guard', () => {
+    fc.assert(
+      fc.property(fc.string(), (v) => {
+        const g = guardFormula(v);
+        expect(/^[=+\-@\t\r]/.test(g)).toBe(false);
+        expect(unguardFormula(g)).toBe(v);
+      }),
+    );
+    expect(guardFormula('运费险')).toBe('运费险');
   });
 });

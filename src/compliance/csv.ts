@@ -112,15 +112,18 @@ export function formatCsv(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map(csvField).join(',')).join('\r\n') + '\r\n';
 }
 
-/** Spreadsheet programs run a cell starting with these as a formula (CSV/formula injection). */
-const FORMULA_START = /^'*[=+\-@]/;
+/**
+ * Spreadsheet programs run a cell starting with these as a formula (CSV/formula injection): = + - @,
+ * and a leading TAB or CR, which Excel and LibreOffice skip before reading the = that follows (OWASP).
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
 
 /** Prefix ' so Excel shows the text instead of running it; `unguardFormula` undoes exactly this. */
 export function guardFormula(v: string): string {
   return FORMULA_START.test(v) ? `'${v}` : v;
 }
 
-/** Drops one leading ' only before (more quotes and) = + - @, so "'quoted'" stays as written. */
+/** Drops one leading ' only before (more quotes and) = + - @ TAB CR, so "'quoted'" stays as written. */
 export function unguardFormula(v: string): string {
   return v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v;
 }

@@ -142,9 +142,12 @@ describe('bank card numbers', () => {
       const body = '900012345678901';
       return body + luhnCheckDigit(body);
     })()],
-    ['mixed separators', `${CARD.slice(0, 4)} ${CARD.slice(4, 8)}-${CARD.slice(8, 12)} ${CARD.slice(12)}`],
   ])('does not report %s', (_why, input) => {
     expect(findPii(input).filter((f) => f.kind === 'bank_card')).toEqual([]);
+  });
+  it('reports mixed separators (a way of hiding a card number, see pii-hidden.test.ts)', () => {
+    const input = `${CARD.slice(0, 4)} ${CARD.slice(4, 8)}-${CARD.slice(8, 12)} ${CARD.slice(12)}`;
+    expect(findPii(input).filter((f) => f.kind === 'bank_card').map((f) => f.value)).toEqual([input]);
   });
 });
 

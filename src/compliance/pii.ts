@@ -29,6 +29,10 @@
  * |             | by a unit-level part (栋/幢/单元/室…). Not masked: 我在北京,        |                              |
  * |             | 朝阳区的门店, 朝阳区3号线, a bare 建国路88号, 建国路88号店.          |                              |
  *
+ * Digits split by invisible characters or odd separators (`138\u200b1234\u200b5678`, `138.1234.5678`,
+ * `138_1234_5678`, up to 3 of . _ space - · / or zero-width/bidi characters between two digits) are
+ * found too, with offsets in the original text; the digits are masked where they stand.
+ *
  * Every digit-based kind must stand alone: a match preceded or followed by another
  * digit is part of a longer number (order number 20261125138123456789, timestamp
  * 20261125123045) and is ignored. Full-width digits and symbols (１３８, ＋８６, ＠)
@@ -40,6 +44,8 @@
  * Overlaps are resolved by priority email > id_card > bank_card > mobile > address.
  * Masking is idempotent: masked output contains no detectable PII (see {@link maskPii}).
  */
+
+import { bridgeDigits } from './hidden-digits.js';
 
 /** The kinds of personal data WeReply recognises. */
 export const PII_KINDS = ['mobile', 'id_card', 'bank_card', 'email', 'address'] as const;
@@ -119,18 +125,36 @@ function applyEdits(text: string, edits: Edit[]): string {
 function detect(text: string, opts: PiiOptions): Candidate[] {
   const kinds = new Set<PiiKind>(opts.kinds ?? PII_KINDS);
   const norm = normalize(text);
+  const hidden = bridgeDigits(norm);
   const accepted: Candidate[] = [];
   const taken = new Uint8Array(text.length); // 1 where a higher-priority finding sits
+  const accept = (c: Candidate) => {
+    const { start, end } = c.finding;
+    if (taken.subarray(start, end).includes(1)) return;
+    taken.fill(1, start, end);
+    accepted.push(c);
+  };
   for (const kind of PRIORITY) {
     if (!kinds.has(kind)) continue;
-    for (const c of DETECTORS[kind](norm, text)) {
-      const { start, end } = c.finding;
-      if (taken.subarray(start, end).includes(1)) continue;
-      taken.fill(1, start, end);
-      accepted.push(c);
-    }
+    for (const c of DETECTORS[kind](norm, text)) accept(c);
+    // Digits hidden by invisible characters or odd separators (138\u200b1234\u200b5678, 138.1234.5678):
+    // found in the bridged view, their offsets mapped back to the original text.
+    if (hidden && DIGIT_KINDS.has(kind)) for (const c of DETECTORS[kind](hidden.text, hidden.text)) accept(mapBack(c, hidden.at, text));
   }
   return accepted.sort((a, b) => a.finding.start - b.finding.start);
+}
+
+const DIGIT_KINDS = new Set<PiiKind>(['mobile', 'id_card', 'bank_card']);
+
+
+/** A candidate found in the bridged view, with its offsets and edits in the original text. */
+function mapBack(c: Candidate, at: number[], original: string): Candidate {
+  const start = at[c.finding.start]!;
+  const end = at[c.finding.end - 1]! + 1;
+  return {
+    finding: { ...c.finding, start, end, value: original.slice(start, end) },
+    edits: c.edits.map((e) => ({ start: at[e.start]!, end: at[e.end - 1]! + 1, replacement: e.replacement })),
+  };
 }
 
 /**

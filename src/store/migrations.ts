@@ -4,6 +4,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Engine } from './database.js';
+import { foldName } from '../operators/names.js';
 
 function migrations(engine: Engine): Record<string, Migration> {
   // An auto-increment primary key spelled the way each engine wants it.
@@ -325,6 +326,32 @@ function migrations(engine: Engine): Record<string, Migration> {
         await sql`CREATE INDEX outbox_waiting_by_conversation ON outbox (conversation_id, id) WHERE status = 'waiting_allowance'`.execute(db);
         // The customer's newest message of a conversation and when it was pulled (store/allowance-repo.ts).
         await sql`CREATE INDEX messages_customer_by_conversation ON messages (conversation_id, send_time, id) WHERE origin = 3`.execute(db);
+      },
+    },
+    '0009_sessions': {
+      // Console sign-ins: a session token per browser, with an expiry, rotated by /api/sessions/refresh.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', id, idOpts)
+          .addColumn('operator_id', 'bigint', (c) => c.notNull())
+          .addColumn('token_sha256', 'text', (c) => c.notNull().unique())
+          .addColumn('remember', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_operator').on('sessions').columns(['operator_id']).execute();
+        // Operator names compared as a person sees them (look-alikes fold together), unique: of two
+        // look-alike names created at once only one is accepted. Existing look-alikes keep working.
+        await db.schema.alterTable('operators').addColumn('name_key', 'text').execute();
+        const seen = new Set<string>();
+        for (const o of await db.selectFrom('operators').select(['id', 'name']).orderBy('id').execute()) {
+          let key = foldName(String(o.name));
+          if (seen.has(key)) key = `${key}#${o.id}`;
+          seen.add(key);
+          await db.updateTable('operators').set({ name_key: key }).where('id', '=', o.id).execute();
+        }
+        await db.schema.createIndex('operators_name_fold').on('operators').column('name_key').unique().execute();
       },
     },
   };

@@ -295,10 +295,22 @@ export interface OperatorTable {
   /** admin | supervisor | agent | analyst */
   role: string;
   token_sha256: string;
+  /** The name folded as a person sees it (operators/names.ts foldName); unique. Null only before 0009. */
+  name_key: string | null;
   /** The 接待人员 this operator is, if any. */
   servicer_userid: string | null;
   disabled: number;
   created_at: number;
+}
+
+export interface SessionTable {
+  id: Generated<number>;
+  operator_id: number;
+  token_sha256: string;
+  /** 1 when signed in with 记住我 (the longer lifetime). */
+  remember: number;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface Database {
@@ -323,6 +335,7 @@ export interface Database {
   compliance_audit: ComplianceAuditTable;
   agent_messages: AgentMessageTable;
   operators: OperatorTable;
+  sessions: SessionTable;
 }
 
 export type RuleRow = Selectable<RuleTable>;

@@ -295,6 +295,7 @@ describe('web console in Chromium', () => {
 
   it('inbox API: an agent (no pii:view) sees personal data masked, the admin sees it', async () => {
     await stack.mock.customerSays({ external_userid: 'wmE2EPii', text: '我的手机号是13812345678' });
+    await stack.mock.customerSays({ external_userid: 'wmE2EPii', msgtype: 'location', content: { latitude: 31.23, longitude: 121.47, name: '王女士 139\u200b1234\u200b5678', address: '上海市浦东新区世纪大道100号5栋1201室' } });
     const agent = (await stack.api('POST', '/api/operators', { name: '客服小李', role: 'agent' })).body as { token: string };
     agentToken = agent.token;
     const as = async (token: string, p: string) => (await fetch(`${stack.url}${p}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
@@ -368,12 +369,19 @@ describe('web console in Chromium', () => {
     await page.getByLabel(/记住我/).check();
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await page.getByTestId('whoami').getByText('客服小李').waitFor();
-    expect(await page.evaluate("localStorage.getItem('wereply.token')")).toBe(agentToken);
+    // Only the expiring session token is kept, never the operator token itself.
+    expect(await page.evaluate("localStorage.getItem('wereply.token')")).toMatch(/^ws_/);
+    expect(await page.evaluate("localStorage.getItem('wereply.token')")).not.toBe(agentToken);
     await page.getByRole('menuitem', { name: '会话工作台' }).click();
     await page.getByTestId('conversation').filter({ hasText: 'wmE2EPii' }).click();
     await page.getByTestId('history').getByText('138****5678').waitFor();
     await page.getByText('个人信息已脱敏').waitFor();
     expect(await page.getByTestId('history').textContent()).not.toContain('13812345678');
+    // A location's name and address are shown masked too (the console shows what the API answers).
+    await page.getByTestId('history').getByText(/王女士/).waitFor();
+    const history = (await page.getByTestId('history').textContent()) ?? '';
+    expect(history.replace(/[\u200b-\u200d]/g, '')).not.toContain('13912345678');
+    expect(history).not.toContain('1201');
     await page.getByRole('menuitem', { name: '自动回复规则' }).click();
     await page.getByTestId('rule-link').first().waitFor();
     expect(await page.getByRole('button', { name: /新建规则/ }).count()).toBe(0);

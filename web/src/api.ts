@@ -122,6 +122,18 @@ export function subscribe(path: string, onEvent: (event: string, data: any) => v
       controller = new AbortController();
       try {
         const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}`, accept: 'text/event-stream' } : {}, signal: controller.signal });
+        // Signed out, disabled or expired: back to the sign-in page instead of retrying for ever.
+        if (res.status === 401) {
+          stopped = true;
+          onUnauthorized?.();
+          break;
+        }
+        // Too many streams open for this operator (other tabs): wait longer before trying again.
+        if (res.status === 429) {
+          onState?.(false);
+          await new Promise((r) => setTimeout(r, 15_000));
+          continue;
+        }
         if (!res.ok || !res.body) throw new Error(String(res.status));
         onState?.(true);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

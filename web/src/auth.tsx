@@ -1,11 +1,63 @@
 /**
- * Who is signed in. The token lives in memory and sessionStorage (gone when the tab closes);
- * only with "remember me" (记住我) is it kept in localStorage.
+ * Who is signed in. An operator token is exchanged for a session token (POST /api/sessions) that
+ * expires (12 h; 30 days with "remember me" 记住我) and is rotated halfway through its life
+ * (POST /api/sessions/refresh; the old one stops working). Only the session token is kept: in memory
+ * and sessionStorage (gone when the tab closes), and with 记住我 in localStorage. The static admin
+ * token (WEREPLY_ADMIN_TOKEN) is not a session and is kept as it is.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, ApiError, setApiToken, setOnUnauthorized } from './api';
 
 const KEY = 'wereply.token';
+/** When the stored session token expires (ms), and when it was issued; absent for the static admin token. */
+const EXPIRES = 'wereply.expires';
+const ISSUED = 'wereply.issued';
+
+interface Session {
+  session_token: string;
+  expires_at: number;
+}
+
+/** Exchanges an operator token for a session; null for the static admin token (used as it is). */
+async function signIn(token: string, remember: boolean): Promise<Session | null> {
+  try {
+    return await api<Session>('POST', '/api/sessions', { token, remember }, { token: '-' });
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 409 || err.status === 404 || err.status === 400)) return null;
+    throw err;
+  }
+}
+
+function store(token: string, remember: boolean, session: Session | null): void {
+  try {
+    const put = (k: string, v: string | null) => {
+      for (const st of remember ? [sessionStorage, localStorage] : [sessionStorage]) v === null ? st.removeItem(k) : st.setItem(k, v);
+      if (!remember) localStorage.removeItem(k);
+    };
+    put(KEY, token);
+    put(EXPIRES, session ? String(session.expires_at) : null);
+    put(ISSUED, session ? String(Date.now()) : null);
+  } catch {
+    /* storage disabled: memory only */
+  }
+}
+
+function storedNumber(k: string): number | null {
+  try {
+    const v = sessionStorage.getItem(k) ?? localStorage.getItem(k);
+    return v ? Number(v) : null;
+  } catch {
+    return null;
+  }
+}
+
+function remembered(): boolean {
+  try {
+    return localStorage.getItem(KEY) !== null;
+  } catch {
+    return false;
+  }
+}
 
 export interface Me {
   name: string;
@@ -53,8 +105,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(() => {
     try {
-      sessionStorage.removeItem(KEY);
-      localStorage.removeItem(KEY);
+      const current = sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY);
+      if (current && storedNumber(EXPIRES)) void api('DELETE', '/api/sessions/current', undefined, { token: current }).catch(() => undefined);
+      for (const k of [KEY, EXPIRES, ISSUED]) {
+        sessionStorage.removeItem(k);
+        localStorage.removeItem(k);
+      }
     } catch {
       /* storage disabled */
     }
@@ -78,18 +134,33 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [logout]);
 
   const login = useCallback(async (t: string, remember: boolean) => {
-    const who = await whoIs(t);
-    try {
-      sessionStorage.setItem(KEY, t);
-      if (remember) localStorage.setItem(KEY, t);
-      else localStorage.removeItem(KEY);
-    } catch {
-      /* storage disabled: memory only */
-    }
-    setApiToken(t);
-    setToken(t);
+    const session = await signIn(t, remember);
+    const use = session?.session_token ?? t;
+    const who = await whoIs(use);
+    store(use, remember, session);
+    setApiToken(use);
+    setToken(use);
     setMe(who);
   }, []);
+
+  // Rotates the session token halfway through its life (and at once when that time has passed).
+  useEffect(() => {
+    if (!token) return;
+    const expires = storedNumber(EXPIRES);
+    const issued = storedNumber(ISSUED);
+    if (!expires || !issued) return;
+    const due = Math.max(0, issued + (expires - issued) / 2 - Date.now());
+    const timer = setTimeout(() => {
+      api<Session>('POST', '/api/sessions/refresh', undefined, { token })
+        .then((next) => {
+          store(next.session_token, remembered(), next);
+          setApiToken(next.session_token);
+          setToken(next.session_token);
+        })
+        .catch(() => logout());
+    }, Math.min(due, 2_147_000_000));
+    return () => clearTimeout(timer);
+  }, [token, logout]);
 
   const value = useMemo<AuthState>(
     () => ({ token, me, login, logout, can: (p) => !!me && (me.role === 'admin' || me.permissions.includes('*') || me.permissions.includes(p)) }),

@@ -55,7 +55,7 @@ export async function kfCallbackRoutes(app: FastifyInstance, opts: KfCallbackOpt
 
   app.get<{ Querystring: CallbackQuery }>(
     '/wecom/kf/callback',
-    { schema: { querystring: { ...querySchema, required: [...querySchema.required, 'echostr'] } } },
+    { config: { public: true }, schema: { querystring: { ...querySchema, required: [...querySchema.required, 'echostr'] } } },
     async (req, reply) => {
       const { msg_signature, timestamp, nonce } = req.query;
       // echostr is base64: a '+' that arrived un-encoded has been decoded to a space.
@@ -75,7 +75,7 @@ export async function kfCallbackRoutes(app: FastifyInstance, opts: KfCallbackOpt
 
   app.post<{ Querystring: CallbackQuery; Body: string }>(
     '/wecom/kf/callback',
-    { schema: { querystring: querySchema }, bodyLimit: opts.bodyLimit ?? 64 * 1024 },
+    { config: { public: true }, schema: { querystring: querySchema }, bodyLimit: opts.bodyLimit ?? 64 * 1024 },
     async (req, reply) => {
       const { msg_signature, timestamp, nonce } = req.query;
       if (Math.abs(Date.now() / 1000 - Number(timestamp)) > skew) {

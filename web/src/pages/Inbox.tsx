@@ -385,7 +385,7 @@ function HistoryItem({ m, onReleased }: { m: Item; onReleased: () => void }) {
           {m.kind === 'in' ? (
             m.text ?? (
               <span>
-                [{t(`msgtype.${m.msgtype}`)}]{m.media?.title ? ` ${m.media.title}` : ''}
+                [{t(`msgtype.${m.msgtype}`)}]{mediaSummary(m.media)}
                 {m.media_url ? <CustomerMedia url={m.media_url} msgtype={m.msgtype} /> : null}
               </span>
             )
@@ -432,6 +432,13 @@ function HistoryItem({ m, onReleased }: { m: Item; onReleased: () => void }) {
 }
 
 /** A customer's photo, voice note or video shown in place (fetched with the token); a file as a download. */
+/** What a card-like message says (link/mini-program title, a location's name and address), as the API gave it (masked without pii:view). */
+function mediaSummary(media: any): string {
+  if (!media || typeof media !== 'object') return '';
+  const parts = [media.title, media.name, media.address].filter((x) => typeof x === 'string' && x);
+  return parts.length ? ` ${parts.join(' · ')}` : '';
+}
+
 function CustomerMedia({ url, msgtype }: { url: string; msgtype: string }) {
   const { t } = useI18n();
   const [src, setSrc] = useState<string | null>(null);
