@@ -38,6 +38,7 @@ import { InboundMediaCache } from './materials/inbound-media.js';
 import { MaterialStore } from './materials/material-store.js';
 import { MediaKeeper } from './jobs/media-keeper.js';
 import { createMetrics } from './metrics.js';
+import { UntrustedFileReader } from './imports/untrusted-file.js';
 import { reassignDeparted } from './pipeline/assign-conversation.js';
 import { ComplianceGuard } from './pipeline/compliance-guard.js';
 import { RuleCache } from './pipeline/rule-cache.js';
@@ -187,7 +188,14 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, ready: () => ready };
+  const imports = new UntrustedFileReader(config.imports, {
+    onStart: (parser) => metrics.importsRunning.inc({ parser }),
+    onEnd: (parser, outcome) => {
+      metrics.importsRunning.dec({ parser });
+      if (outcome !== 'ok') metrics.importsRefused.inc({ parser, reason: outcome });
+    },
+  });
+  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, imports, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {

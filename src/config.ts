@@ -32,6 +32,10 @@ export interface Config {
   /** Messages older than this when pulled are stored but not auto-answered (e.g. 3 days of history on first connect). */
   staleAfterSeconds: number;
   logLevel: string;
+  /** Limits of the worker that parses every uploaded file (src/imports/untrusted-file.ts). */
+  imports: { timeoutMs: number; memoryMb: number };
+  /** Total time the regex rules may take on one message (ms); past it the remaining regex rules are skipped, and recorded. */
+  regexBudgetMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,5 +91,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSync: sync,
     staleAfterSeconds: Number(env.WEREPLY_STALE_AFTER_SECONDS || 6 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
+    imports: {
+      timeoutMs: positive(env, 'WEREPLY_IMPORT_TIMEOUT_MS', 15_000),
+      memoryMb: positive(env, 'WEREPLY_IMPORT_MEMORY_MB', 256),
+    },
+    regexBudgetMs: positive(env, 'WEREPLY_REGEX_BUDGET_MS', 50),
   };
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+  return n;
 }
