@@ -110,7 +110,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     }
   }
   const wakeup = opts.wakeup ?? redisWakeup ?? new LocalWakeup();
-  const rules = new RuleCache(store.db, config.timezone);
+  const rules = new RuleCache(store.db, config.timezone, 1000, { regexBudgetMs: config.regexBudgetMs });
   const compliance = new ComplianceGuard(store.db);
   const materials = new MaterialStore(store.db, config.dataDir);
   const inboundMedia = new InboundMediaCache(config.dataDir);
