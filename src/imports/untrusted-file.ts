@@ -103,12 +103,14 @@ function spawn(workerData: unknown, limits: UntrustedFileLimits, entry?: URL): W
   const resourceLimits = { maxOldGenerationSizeMb: limits.memoryMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, Math.floor(limits.memoryMb / 8))), stackSizeMb: 4 };
   const here = import.meta.url;
   const file = entry ?? new URL(here.endsWith('.ts') ? './parse-worker.ts' : './parse-worker.js', here);
-  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits });
+  // execArgv: [] so flags of the parent process (--input-type, --inspect…) do not reach the worker.
+  if (!file.pathname.endsWith('.ts')) return new Worker(file, { workerData, resourceLimits, execArgv: [] });
   // Running from the TypeScript sources (tests, development): load the worker through tsx.
   const boot = `const { workerData } = require('node:worker_threads');
 import(workerData.tsx).then((m) => m.tsImport(workerData.entry, workerData.entry)).catch((err) => { console.error(err); process.exit(70); });`;
   return new Worker(boot, {
     eval: true,
+    execArgv: [],
     workerData: { ...(workerData as object), tsx: import.meta.resolve('tsx/esm/api'), entry: file.href },
     resourceLimits,
   });
