@@ -166,6 +166,8 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         outbox: outbox.fastLane,
         onIngested: (results, origins) => {
           results.forEach((r, i) => (r.stored ? metrics.received.inc({ channel: KF_CHANNEL, origin: String(origins[i]) }) : metrics.duplicates.inc()));
+          for (const r of results)
+            for (const x of r.decision?.skipped ?? []) if (x.reason === 'regex_timeout' || x.reason === 'regex_budget') metrics.regexSkipped.inc({ reason: x.reason === 'regex_timeout' ? 'timeout' : 'budget' });
         },
       }),
     );
