@@ -5,8 +5,7 @@
  * structured clone: plain data, Uint8Array, no functions or class instances.
  */
 import type { ParseWordFileOptions, ParsedWordFile } from '../compliance/word-file.js';
-import type { HolidayCalendar } from '../routing/holiday-csv.js';
-import type { FieldProblem } from '../api/http-errors.js';
+import type { CalendarProblem, HolidayCalendar } from '../routing/holiday-csv.js';
 
 export const PARSERS = {
   /** 风险词 import: CSV (UTF-8/GBK) or XLSX. */
@@ -17,7 +16,7 @@ export const PARSERS = {
   /** 节假日/调休 calendar as CSV text. */
   'holiday-csv': async () => {
     const { parseHolidayCsv } = await import('../routing/holiday-csv.js');
-    return (input: { text: string }): { calendar: HolidayCalendar; problems: FieldProblem[] } => parseHolidayCsv(input.text);
+    return (input: { text: string }): { calendar: HolidayCalendar; problems: CalendarProblem[] } => parseHolidayCsv(input.text);
   },
 } satisfies Record<string, () => Promise<(input: never) => unknown>>;
 
