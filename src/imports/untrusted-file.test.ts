@@ -47,4 +47,11 @@ describe('UntrustedFileReader', () => {
     expect(results).toEqual([1, 2, 3, 4, 5]);
     expect(most).toBe(2);
   });
+
+  it('refuses an import with 503 rather than queue it when too many are waiting', async () => {
+    const r = reader({ concurrency: 1, maxWaiting: 1, timeoutMs: 60_000 });
+    const results = await Promise.allSettled([run(r, 'echo', 1), run(r, 'echo', 2), run(r, 'echo', 3)]);
+    expect(results.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(((results[2] as PromiseRejectedResult).reason as UntrustedFileError).status).toBe(503);
+  });
 });

@@ -16,7 +16,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ParserInput, ParserName, ParserOutput } from './parsers.js';
 
-export type UntrustedFileFailure = 'too_large' | 'malformed' | 'timed_out';
+export type UntrustedFileFailure = 'too_large' | 'malformed' | 'timed_out' | 'busy';
 
 export class UntrustedFileError extends Error {
   constructor(
@@ -26,9 +26,9 @@ export class UntrustedFileError extends Error {
     super(message);
   }
 
-  /** 413 for a file over a size limit, 422 for one that cannot be read (malformed, or too slow to read). */
-  get status(): 413 | 422 {
-    return this.kind === 'too_large' ? 413 : 422;
+  /** 413 for a file over a size limit, 422 for one that cannot be read (malformed, or too slow to read), 503 when too many imports wait. */
+  get status(): 413 | 422 | 503 {
+    return this.kind === 'too_large' ? 413 : this.kind === 'busy' ? 503 : 422;
   }
 }
 
@@ -39,9 +39,11 @@ export interface UntrustedFileLimits {
   memoryMb: number;
   /** Parses running at once. */
   concurrency: number;
+  /** Imports waiting for a free worker; one more is refused (503) rather than queued without end. */
+  maxWaiting: number;
 }
 
-export const DEFAULT_UNTRUSTED_FILE_LIMITS: UntrustedFileLimits = { timeoutMs: 15_000, memoryMb: 256, concurrency: 2 };
+export const DEFAULT_UNTRUSTED_FILE_LIMITS: UntrustedFileLimits = { timeoutMs: 15_000, memoryMb: 256, concurrency: 2, maxWaiting: 20 };
 
 /** Loading the parser's modules is our code, not the file's; bounded anyway so a broken install cannot hang an import. */
 const BOOT_TIMEOUT_MS = 60_000;
@@ -93,6 +95,9 @@ export class UntrustedFileReader {
     if (this.running < this.limits.concurrency) {
       this.running++;
       return;
+    }
+    if (this.waiting.length >= this.limits.maxWaiting) {
+      throw new UntrustedFileError('busy', `${this.running} imports are being read and ${this.waiting.length} are waiting; try again in a minute.`);
     }
     await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
