@@ -10,7 +10,8 @@
  *
  * Why fflate: it is already in the tree (read-excel-file depends on it), has no dependencies, inflates
  * synchronously chunk by chunk with an `ondata` per chunk, so a count can stop mid-entry. yauzl would
- * need a file or a random-access reader and node streams for the same result.
+ * need a file or a random-access reader and node streams for the same result; read-excel-file's own
+ * unzip (unzipper-esm) is not exported by its package and has no limit to set.
  */
 import { Unzip, UnzipInflate } from 'fflate';
 
