@@ -300,6 +300,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       clearInterval(housekeeping);
       clearInterval(servicerSync);
       clearInterval(mediaKeeping);
+      imports.close();
       await app.close();
       await runner.stop();
       await outbox.stop();

@@ -54,4 +54,20 @@ describe('UntrustedFileReader', () => {
     expect(results.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
     expect(((results[2] as PromiseRejectedResult).reason as UntrustedFileError).status).toBe(503);
   });
+
+  it('stops running imports on close (503) and refuses new ones', async () => {
+    const r = reader({ timeoutMs: 60_000 });
+    const seen: string[] = [];
+    const pending = run(r, 'spin').catch((e: UntrustedFileError) => e);
+    // Close once the spinning parse is under way.
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => (r as unknown as { stops: Set<unknown> }).stops.size > 0 && (clearInterval(check), resolve()), 10);
+    });
+    r.close();
+    const err = (await pending) as UntrustedFileError;
+    seen.push(String(err.status));
+    const later = (await run(r, 'echo', 1).catch((e: UntrustedFileError) => e)) as UntrustedFileError;
+    seen.push(String(later.status));
+    expect(seen).toEqual(['503', '503']);
+  });
 });

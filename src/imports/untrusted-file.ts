@@ -63,6 +63,9 @@ export type WorkerMessage =
 export class UntrustedFileReader {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  /** Stops every running worker (on shutdown), each import answering 503. */
+  private readonly stops = new Set<() => void>();
+  private closed = false;
   readonly limits: UntrustedFileLimits;
 
   constructor(
@@ -80,7 +83,7 @@ export class UntrustedFileReader {
     this.hooks.onStart?.(name);
     let outcome: 'ok' | UntrustedFileFailure = 'ok';
     try {
-      return (await runWorker(name, input, this.limits, this.entry)) as ParserOutput<N>;
+      return (await runWorker(name, input, this.limits, this.entry, this.stops)) as ParserOutput<N>;
     } catch (err) {
       if (err instanceof UntrustedFileError) outcome = err.kind;
       throw err;
@@ -91,7 +94,15 @@ export class UntrustedFileReader {
     }
   }
 
+  /** On shutdown: running imports are stopped and answer 503, waiting and new ones too. */
+  close(): void {
+    this.closed = true;
+    for (const stop of [...this.stops]) stop();
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
   private async slot(): Promise<void> {
+    if (this.closed) throw shuttingDown();
     if (this.running < this.limits.concurrency) {
       this.running++;
       return;
@@ -100,6 +111,7 @@ export class UntrustedFileReader {
       throw new UntrustedFileError('busy', `${this.running} imports are being read and ${this.waiting.length} are waiting; try again in a minute.`);
     }
     await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.closed) throw shuttingDown();
     this.running++;
   }
 }
@@ -121,14 +133,19 @@ import(workerData.tsx).then((m) => m.tsImport(workerData.entry, workerData.entry
   });
 }
 
-function runWorker(parser: ParserName, input: unknown, limits: UntrustedFileLimits, entry?: URL): Promise<unknown> {
+const shuttingDown = () => new UntrustedFileError('busy', 'WeReply is shutting down; import the file again in a minute.');
+
+function runWorker(parser: ParserName, input: unknown, limits: UntrustedFileLimits, entry: URL | undefined, stops: Set<() => void>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const worker = spawn({ parser, input }, limits, entry);
     let settled = false;
+    const stop = () => finish(() => reject(shuttingDown()));
+    stops.add(stop);
     const seconds = `${Math.round(limits.timeoutMs / 100) / 10} s`;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      stops.delete(stop);
       clearTimeout(timer);
       void worker.terminate();
       fn();
