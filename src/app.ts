@@ -46,6 +46,7 @@ import { InboundMediaCache } from './materials/inbound-media.js';
 import { MaterialStore } from './materials/material-store.js';
 import { MediaKeeper } from './jobs/media-keeper.js';
 import { createMetrics } from './metrics.js';
+import { UntrustedFileReader } from './imports/untrusted-file.js';
 import { reassignDeparted } from './pipeline/assign-conversation.js';
 import { ComplianceGuard } from './pipeline/compliance-guard.js';
 import { RuleCache } from './pipeline/rule-cache.js';
@@ -134,7 +135,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     }
   }
   const wakeup = opts.wakeup ?? redisWakeup ?? new LocalWakeup();
-  const rules = new RuleCache(store.db, config.timezone);
+  const rules = new RuleCache(store.db, config.timezone, 1000, { regexBudgetMs: config.regexBudgetMs });
   const compliance = new ComplianceGuard(store.db);
   const materials = new MaterialStore(store.db, config.dataDir);
   const inboundMedia = new InboundMediaCache(config.dataDir);
@@ -195,6 +196,8 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         outbox: outbox.fastLane,
         onIngested: (results, origins) => {
           results.forEach((r, i) => (r.stored ? metrics.received.inc({ channel: KF_CHANNEL, origin: String(origins[i]) }) : metrics.duplicates.inc()));
+          for (const r of results)
+            for (const x of r.decision?.skipped ?? []) if (x.reason === 'regex_timeout' || x.reason === 'regex_budget') metrics.regexSkipped.inc({ reason: x.reason === 'regex_timeout' ? 'timeout' : 'budget' });
         },
       }),
     );
@@ -235,7 +238,14 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   });
 
   const streams = new LiveStreams(store.db, config.sessions.streamsPerOperator, log.child({ component: 'streams' }));
-  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, streams, ready: () => ready };
+  const imports = new UntrustedFileReader(config.imports, {
+    onStart: (parser) => metrics.importsRunning.inc({ parser }),
+    onEnd: (parser, outcome) => {
+      metrics.importsRunning.dec({ parser });
+      if (outcome !== 'ok') metrics.importsRefused.inc({ parser, reason: outcome });
+    },
+  });
+  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, streams, imports, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {
@@ -349,6 +359,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         clearInterval(housekeeping);
         clearInterval(servicerSync);
         clearInterval(mediaKeeping);
+        imports.close();
         const deadline = closeOpts.timeoutMs === undefined ? Infinity : Date.now() + closeOpts.timeoutMs;
         // Both loops stop claiming at once (synchronously); then the work in flight is awaited.
         const workers = Promise.all([runner.stop(), outbox.stop()]);

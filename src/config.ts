@@ -43,6 +43,10 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Console sign-ins and live streams (WEREPLY_SESSION_HOURS, WEREPLY_SESSION_REMEMBER_DAYS, WEREPLY_STREAMS_PER_OPERATOR). */
   sessions: { ttlMs: number; rememberTtlMs: number; streamsPerOperator: number };
+  /** Limits of the worker that parses every uploaded file (src/imports/untrusted-file.ts). */
+  imports: { timeoutMs: number; memoryMb: number };
+  /** Total time the regex rules may take on one message (ms); past it the remaining regex rules are skipped, and recorded. */
+  regexBudgetMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -84,9 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const sync = (env.WEREPLY_SQLITE_SYNC || 'FULL').toUpperCase();
   if (sync !== 'FULL' && sync !== 'NORMAL') throw new ConfigError('WEREPLY_SQLITE_SYNC must be FULL or NORMAL');
 
-  const shutdownSeconds = Number(env.WEREPLY_SHUTDOWN_TIMEOUT_SECONDS || 10);
-  if (!Number.isFinite(shutdownSeconds) || shutdownSeconds <= 0) throw new ConfigError('WEREPLY_SHUTDOWN_TIMEOUT_SECONDS must be a positive number of seconds (default 10)');
-
   const dataDir = path.resolve(env.WEREPLY_DATA_DIR || './data');
   return {
     port,
@@ -103,34 +104,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timezone,
     sqliteSync: sync,
     staleAfterSeconds: Number(env.WEREPLY_STALE_AFTER_SECONDS || 6 * 3600),
-    allowanceMaxWaitSeconds: positiveSeconds(env, 'WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS', 24 * 3600),
+    allowanceMaxWaitSeconds: positive(env, 'WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS', 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
-    shutdownTimeoutMs: shutdownSeconds * 1000,
+    shutdownTimeoutMs: positive(env, 'WEREPLY_SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
     sessions: sessionConfig(env),
+    imports: {
+      timeoutMs: positive(env, 'WEREPLY_IMPORT_TIMEOUT_MS', 15_000),
+      memoryMb: positive(env, 'WEREPLY_IMPORT_MEMORY_MB', 256),
+    },
+    regexBudgetMs: positive(env, 'WEREPLY_REGEX_BUDGET_MS', 50),
   };
 }
 
 /** Console sessions: 12 h, 30 days with 记住我, at most 5 live streams per operator (each overridable). */
 function sessionConfig(env: NodeJS.ProcessEnv): Config['sessions'] {
-  const positive = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
-    return n;
-  };
   return {
-    ttlMs: positive('WEREPLY_SESSION_HOURS', 12) * 3600_000,
-    rememberTtlMs: positive('WEREPLY_SESSION_REMEMBER_DAYS', 30) * 86400_000,
-    streamsPerOperator: Math.floor(positive('WEREPLY_STREAMS_PER_OPERATOR', 5)),
+    ttlMs: positive(env, 'WEREPLY_SESSION_HOURS', 12) * 3600_000,
+    rememberTtlMs: positive(env, 'WEREPLY_SESSION_REMEMBER_DAYS', 30) * 86400_000,
+    streamsPerOperator: Math.floor(positive(env, 'WEREPLY_STREAMS_PER_OPERATOR', 5)),
   };
 }
 
-/** A duration in seconds from the environment, or the default; anything else is a configuration error. */
-function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A positive number from the environment, or the default; anything else is a configuration error. */
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a number of seconds greater than 0, got "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return n;
 }

@@ -36,5 +36,8 @@ export function createMetrics(db: Kysely<Database>) {
       for (const r of rows) this.set({ status: r.status }, Number(r.n));
     },
   });
-  return { registry, callbacks, received, duplicates, replied, failed, held, waitingAllowance, apiErrors, latency };
+  const importsRunning = new client.Gauge({ name: 'wereply_imports_running', help: 'Uploaded files being parsed in import workers now', labelNames: ['parser'], registers: [registry] });
+  const importsRefused = new client.Counter({ name: 'wereply_imports_refused_total', help: 'Uploaded files the import worker refused, by parser and reason (too_large, malformed, timed_out)', labelNames: ['parser', 'reason'], registers: [registry] });
+  const regexSkipped = new client.Counter({ name: 'wereply_regex_rules_skipped_total', help: 'Regex rule evaluations cut off: timeout (the rule hit its own limit) or budget (the message had no regex time left)', labelNames: ['reason'], registers: [registry] });
+  return { importsRunning, importsRefused, regexSkipped, registry, callbacks, received, duplicates, replied, failed, held, waitingAllowance, apiErrors, latency };
 }

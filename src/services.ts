@@ -8,6 +8,7 @@ import type { InboundMediaCache } from './materials/inbound-media.js';
 import type { MaterialStore } from './materials/material-store.js';
 import type { Metrics } from './metrics.js';
 import type { Wakeup } from './jobs/wakeup.js';
+import type { UntrustedFileReader } from './imports/untrusted-file.js';
 import type { ComplianceGuard } from './pipeline/compliance-guard.js';
 import type { RuleCache } from './pipeline/rule-cache.js';
 import type { Store } from './store/database.js';
@@ -30,6 +31,8 @@ export interface Services {
   log: Logger;
   /** Open live streams (SSE) per operator: capped, ended when an operator is disabled or changes role. */
   streams: LiveStreams;
+  /** Parses uploaded files in worker threads with time and memory limits (every import goes through it). */
+  imports: UntrustedFileReader;
   /** True once the server can take callbacks (for /healthz). */
   ready(): boolean;
 }

@@ -15,7 +15,9 @@ import type { Services } from '../services.js';
 import { findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
 import { piiMaskerFor } from './pii-view.js';
-import { parseWordFile, serializeWordFile, WORD_FILE_LIMITS, type WordFileRow } from '../compliance/word-file.js';
+import { serializeWordFile, WORD_FILE_LIMITS, type WordFileRow } from '../compliance/word-file.js';
+import { UntrustedFileError } from '../imports/untrusted-file.js';
+import { refuseFile } from './untrusted-upload.js';
 
 const SHIPPED_BY_ID = new Map(SHIPPED_RISK_WORDS.map((w) => [w.id, w]));
 
@@ -245,7 +247,9 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
       if (!file) throw new ApiError(400, 'no file in the upload: use a form field named "file"', [{ field: 'file', message: 'is required' }]);
 
       const { library } = await s.compliance.get();
-      const parsed = await parseWordFile(file.bytes, file.name, { existing: library });
+      // Parsed in a worker with time and memory limits: a hostile workbook must not stop the event loop.
+      const parsed = await s.imports.parse('risk-words', { bytes: file.bytes, filename: file.name, options: { existing: library } }).catch(refuseFile);
+      if (parsed.tooLarge) refuseFile(new UntrustedFileError('too_large', parsed.errors[0]?.message ?? `"${file.name}" is too large`));
       const byId = new Map(library.map((w) => [w.id, w]));
       const errors = [...parsed.errors];
       for (const r of parsed.rows) {

@@ -18,10 +18,12 @@ import { syncServicers } from '../routing/servicer-sync.js';
 import { reassignDeparted } from '../pipeline/assign-conversation.js';
 import { handoffSettings } from '../store/rules-repo.js';
 import { validateTree } from '../routing/tree.js';
+import type { HolidayCalendar } from '../routing/holiday-csv.js';
 import { currentRouting, listServicers, routingVersions, saveRouting, servicerDepartments, servicerFromRow, type RoutingVersion } from '../store/routing-repo.js';
 import type { Database } from '../store/schema.js';
 import type { Services } from '../services.js';
 import { ApiError, describeValidation, type FieldProblem } from './http-errors.js';
+import { refuseFile } from './untrusted-upload.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 type StoredServicer = Servicer & { openKfids: string[] };
@@ -315,34 +317,6 @@ function authorOf(req: FastifyRequest): string {
 
 function servicerJson(s: StoredServicer) {
   return { ...s, shift: s.shift ?? null };
-}
-
-export interface HolidayCalendar {
-  dates: string[];
-  workdays: { date: string; like: Weekday }[];
-}
-
-/**
- * Reads a holiday calendar from CSV: one date per line (节假日), or `date,like` for a 调休 day worked
- * like weekday `like` (1 = Monday … 7 = Sunday). Blank lines, `#` comments and a `date[,like]` header are skipped.
- */
-export function parseHolidayCsv(text: string): { calendar: HolidayCalendar; problems: FieldProblem[] } {
-  const calendar: HolidayCalendar = { dates: [], workdays: [] };
-  const problems: FieldProblem[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/^\uFEFF/, '').trim();
-    if (!line || line.startsWith('#')) return;
-    const cells = line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    if (i === 0 && cells[0]?.toLowerCase() === 'date') return;
-    const row = `row ${i + 1}`;
-    const [date = '', like, ...rest] = cells;
-    if (rest.length) return problems.push({ field: row, message: `"${line}" has ${cells.length} columns; write "date" or "date,like".` });
-    if (!isDate(date)) return problems.push({ field: row, message: `"${date}" is not a date YYYY-MM-DD.` });
-    if (like === undefined || like === '') return calendar.dates.push(date);
-    if (!/^[1-7]$/.test(like)) return problems.push({ field: row, message: `调休 day ${date}: "${like}" is not a weekday 1 (Monday) … 7 (Sunday).` });
-    calendar.workdays.push({ date, like: Number(like) as Weekday });
-  });
-  return { calendar, problems };
 }
 
 function calendarProblems(c: HolidayCalendar, label: (kind: 'dates' | 'workdays', i: number) => string): FieldProblem[] {
@@ -707,7 +681,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
       async (req) => {
         let calendar: HolidayCalendar;
         if (typeof req.body === 'string') {
-          const parsed = parseHolidayCsv(req.body);
+          const parsed = await s.imports.parse('holiday-csv', { text: req.body }).catch(refuseFile);
           if (parsed.problems.length) fail('invalid holiday calendar; nothing was changed', parsed.problems);
           calendar = parsed.calendar;
           const dup = calendarProblems(calendar, (kind, i) => `${kind}[${i}]`);

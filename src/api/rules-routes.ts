@@ -8,6 +8,7 @@ import { broadKeywordWarningSchema, ruleCreateSchema, ruleSchema, ruleUpdateSche
 import { resolveRuleFields, type RuleFields, type RuleInput, validateRule } from '../rules/validate-rule.js';
 import { deleteRule, getRule, insertRule, listRules, updateRule } from '../store/rules-repo.js';
 import type { Services } from '../services.js';
+import { regexHealth } from '../store/regex-stats-repo.js';
 import { outboundTexts } from '../compliance/outbound-check.js';
 import { type ComplianceOverride, complianceGate, complianceOverrideSchema, findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
@@ -60,14 +61,15 @@ export async function rulesRoutes(app: FastifyInstance, s: Services): Promise<vo
     return rows.map((r) => r.text ?? '');
   }
 
-  app.get('/api/rules', { config: { permission: 'read' }, schema: { tags: ['rules'], summary: 'List rules, highest priority first', response: { 200: { type: 'array', items: ruleSchema } } } }, async () =>
-    listRules(s.store.db),
-  );
+  app.get('/api/rules', { config: { permission: 'read' }, schema: { tags: ['rules'], summary: 'List rules, highest priority first', response: { 200: { type: 'array', items: ruleSchema } } } }, async () => {
+    const health = await regexHealth(s.store.db);
+    return (await listRules(s.store.db)).map((r) => ({ ...r, regex_health: health.get(r.id) ?? null }));
+  });
 
   app.get<{ Params: { id: number } }>('/api/rules/:id', { config: { permission: 'read' }, schema: { tags: ['rules'], params: idParams, response: { 200: ruleSchema, 404: errorSchema } } }, async (req) => {
     const rule = await getRule(s.store.db, req.params.id);
     if (!rule) throw new ApiError(404, `rule ${req.params.id} does not exist`);
-    return rule;
+    return { ...rule, regex_health: (await regexHealth(s.store.db)).get(rule.id) ?? null };
   });
 
   app.post<{ Body: RuleBody }>(

@@ -17,7 +17,7 @@ export async function simulateCommand(
   }
   const store = await openStore({ dataDir: config.dataDir, sqliteFile: config.sqliteFile, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
   try {
-    const trace = await simulate(store, config.timezone, new RuleCache(store.db, config.timezone), {
+    const trace = await simulate(store, config.timezone, new RuleCache(store.db, config.timezone, 1000, { regexBudgetMs: config.regexBudgetMs }), {
       text,
       ...(o.user ? { external_userid: o.user } : {}),
       ...(o['test-account'] ? { test_account: true } : {}),

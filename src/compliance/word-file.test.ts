@@ -195,14 +195,24 @@ describe('parseWordFile: XLSX', () => {
     expect((await parseWordFile(bytes, 'words.csv')).encoding).toBe('xlsx');
   });
 
-  it('rejects a workbook that declares it unpacks to more than the limit (zip bomb)', async () => {
-    const bytes = await xlsx([['word', 'category', 'severity', 'reason'], ['最优惠', 'c', 'block', 'r']]);
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const central = v.getUint32(bytes.length - 22 + 16, true); // first central-directory entry
-    v.setUint32(central + 24, 0xfffffff0, true); // its uncompressed size
-    const r = await parseWordFile(bytes, 'bomb.xlsx');
-    expect(where(r)).toEqual([[0, 'file']]);
-    expect(r.errors[0]!.message).toMatch(/"bomb\.xlsx" unpacks to 4096\.0 MB; the limit is 64\.0 MB/);
+  it('rejects a zip bomb by what it really unpacks to, whatever its ZIP directory says', async () => {
+    const rows: unknown[][] = [['word', 'category', 'severity', 'reason'], ['最优惠', 'c', 'block', ' '.repeat(9 * 1024 * 1024)]];
+    const honest = await xlsx(rows);
+    expect(honest.length).toBeLessThan(100 * 1024);
+    // The same bomb with every local and central-directory size rewritten to 100 bytes.
+    const lying = honest.slice();
+    const v = new DataView(lying.buffer, lying.byteOffset, lying.byteLength);
+    for (let i = 0; i + 4 <= lying.length; i++) {
+      if (v.getUint32(i, true) === 0x04034b50) v.setUint32(i + 22, 100, true);
+      else if (v.getUint32(i, true) === 0x02014b50) v.setUint32(i + 24, 100, true);
+    }
+    for (const bytes of [honest, lying]) {
+      const r = await parseWordFile(bytes, 'bomb.xlsx');
+      expect(where(r)).toEqual([[0, 'file']]);
+      expect(r.tooLarge).toBe(true);
+      expect(r.errors[0]!.message).toMatch(/"bomb\.xlsx" unpacks to more than 8 MB, the most a word list may take/);
+    }
+    expect(WORD_FILE_LIMITS.maxUnpackedBytes).toBe(8 * 1024 * 1024);
   });
 
   it('rejects a broken workbook and an old .xls with a message saying what to do', async () => {

@@ -15,6 +15,7 @@ import { analyse } from 'chardet';
 import iconv from 'iconv-lite';
 import { readSheet } from 'read-excel-file/node';
 import writeXlsxFile from 'write-excel-file/node';
+import { measureUnzipped, UnzipLimitError } from '../imports/zip-limits.js';
 import { formatCsv, guardFormula, parseCsv, unguardFormula } from './csv.js';
 import { validateRiskWords } from './library.js';
 import type { RiskSeverity, RiskWord } from './risk-words.js';
@@ -45,6 +46,8 @@ export interface ParsedWordFile {
   errors: WordFileError[];
   /** How many problems there are in all (more than `errors.length` when capped). */
   errorCount: number;
+  /** The file as a whole is over a size limit (bytes, unpacked size, rows, cells): the API answers 413. */
+  tooLarge?: true;
 }
 
 export interface ParseWordFileOptions {
@@ -69,8 +72,13 @@ export const WORD_FILE_LIMITS = {
   /** Any one cell (a reason, the suggestions of a row…), in UTF-16 code units. */
   maxCellLength: 1000,
   maxErrors: 100,
-  /** An XLSX is a ZIP; what its entries say they unpack to (a zip bomb is small on the wire). */
-  maxUnpackedBytes: 64 * 1024 * 1024,
+  /**
+   * An XLSX is a ZIP: what its entries really unpack to, counted while inflating (a zip bomb is small
+   * on the wire and its directory may lie). 5000 rows with long reasons unpack to about 2 MB.
+   */
+  maxUnpackedBytes: 8 * 1024 * 1024,
+  /** Cells in the sheet, blank ones included (5000 rows × 8 columns is 40 000). */
+  maxCells: 200_000,
 } as const;
 
 type Field = 'word' | 'category' | 'severity' | 'reason' | 'suggestions' | 'allow' | 'enabled' | 'id';
@@ -107,19 +115,27 @@ export async function parseWordFile(bytes: Uint8Array, filename: string, opts: P
   const maxBytes = opts.maxBytes ?? WORD_FILE_LIMITS.maxBytes;
   const name = filename === '' ? 'The file' : `"${filename}"`;
   if (bytes.length > maxBytes)
-    return fileError(null, `${name} is ${formatBytes(bytes.length)}; the limit is ${formatBytes(maxBytes)}. Split the list into several files.`);
+    return tooLarge(null, `${name} is ${formatBytes(bytes.length)}; the limit is ${formatBytes(maxBytes)}. Split the list into several files.`);
   if (bytes.length === 0) return fileError(null, `${name} is empty. Export the list first to get a file with the right columns.`);
 
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) {
-    const unpacked = declaredUnzippedSize(bytes);
-    if (unpacked > WORD_FILE_LIMITS.maxUnpackedBytes)
-      return fileError('xlsx', `${name} unpacks to ${formatBytes(unpacked)}; the limit is ${formatBytes(WORD_FILE_LIMITS.maxUnpackedBytes)}. Save only the word list sheet, without images.`);
+    try {
+      measureUnzipped(bytes, { maxBytes: WORD_FILE_LIMITS.maxUnpackedBytes, maxEntries: 1000 });
+    } catch (err) {
+      if (!(err instanceof UnzipLimitError)) throw err;
+      if (err.reason === 'unreadable')
+        return fileError('xlsx', `${name} is a ZIP file but not a readable Excel workbook (it ${err.message}). Open it in Excel or WPS and save it again as "Excel 工作簿 (*.xlsx)", or as CSV UTF-8.`);
+      return tooLarge('xlsx', `${name} ${err.message}, the most a word list may take. Save only the word list sheet, without images or empty formatted cells, or save it as CSV UTF-8.`);
+    }
     let cells: unknown[][];
     try {
       cells = await readSheet(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { trim: false });
     } catch {
       return fileError('xlsx', `${name} is a ZIP file but not a readable Excel workbook. Open it in Excel or WPS and save it again as "Excel 工作簿 (*.xlsx)", or as CSV UTF-8.`);
     }
+    const cellCount = cells.reduce((n, r) => n + r.length, 0);
+    if (cellCount > WORD_FILE_LIMITS.maxCells)
+      return tooLarge('xlsx', `${name} has ${cellCount} cells; the limit is ${WORD_FILE_LIMITS.maxCells}. Delete empty rows and columns (or save only the word list as CSV UTF-8) and import again.`);
     return readTable(cells.map((r) => r.map(cellText)), [], 'xlsx', name, opts);
   }
   if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0]))
@@ -233,7 +249,7 @@ function readTable(table: string[][], problems: TableProblem[], encoding: WordFi
   for (let i = headerIndex + 1; i < table.length; i++) if (!isBlank(table[i])) dataIndexes.push(i);
   if (dataIndexes.length === 0) return fileError(encoding, `${name} has a header row but no words below it.`);
   if (dataIndexes.length > maxRows)
-    return fileError(encoding, `${name} has ${dataIndexes.length} word rows; the limit is ${maxRows}. Split it into several files.`);
+    return tooLarge(encoding, `${name} has ${dataIndexes.length} word rows; the limit is ${maxRows}. Split it into several files.`);
 
   const brokenRows = new Set<number>();
   for (const p of problems) {
@@ -312,6 +328,10 @@ function finish(rows: WordFileRow[], encoding: WordFileEncoding | null, errors: 
 
 function fileError(encoding: WordFileEncoding | null, message: string): ParsedWordFile {
   return finish([], encoding, [{ row: 0, field: 'file', message }]);
+}
+
+function tooLarge(encoding: WordFileEncoding | null, message: string): ParsedWordFile {
+  return { ...fileError(encoding, message), tooLarge: true };
 }
 
 /** XLSX cells arrive typed; the columns are all text (a word may be 100 or 2024). */
@@ -426,28 +446,6 @@ function garbled(s: string): string | null {
       return `"${clip(s)}" looks like GBK read as Western (Windows-1252); it probably means "${clip(iconv.decode(Buffer.from(bytes), 'gb18030'))}"`;
   }
   return null;
-}
-
-/**
- * Sum of the uncompressed sizes the ZIP's central directory declares (0 when it cannot be read:
- * read-excel-file then reports the broken file). read-excel-file unpacks everything into memory without a limit; this catches a zip bomb
- * that is honest about its sizes, not one that lies (the upload size limit bounds what is left).
- */
-function declaredUnzippedSize(b: Uint8Array): number {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let e = b.length - 22; e >= Math.max(0, b.length - 22 - 0xffff); e--) {
-    if (v.getUint32(e, true) !== 0x06054b50) continue;
-    const count = v.getUint16(e + 10, true);
-    let p = v.getUint32(e + 16, true);
-    let total = 0;
-    for (let k = 0; k < count; k++) {
-      if (p + 46 > b.length || v.getUint32(p, true) !== 0x02014b50) return 0;
-      total += v.getUint32(p + 24, true);
-      p += 46 + v.getUint16(p + 28, true) + v.getUint16(p + 30, true) + v.getUint16(p + 32, true);
-    }
-    return total;
-  }
-  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------

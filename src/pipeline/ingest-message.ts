@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Decision, HandoffDecision, RuleSet } from '../rules/decide.js';
+import { recordRegexCutoffs } from '../store/regex-stats-repo.js';
 import type { ConversationRow, Database } from '../store/schema.js';
 import { replyMsgid, welcomeMsgid } from './outbox-ids.js';
 import type { MessageItem } from '../rules/rule.js';
@@ -109,6 +110,8 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
             ${recorded ? JSON.stringify(recorded) : null}, ${m.sentAt}, ${props.now})
     ON CONFLICT (msgid) DO NOTHING RETURNING id`.execute(trx);
   if (inserted.rows.length === 0) return { msgid: m.msgid, stored: false, conversationId, decision: null, outboxIds: [] };
+  // A regex rule cut off on this message is counted with it (shown in the rules list), never skipped silently.
+  if (decision?.skipped.some((x) => x.reason === 'regex_timeout' || x.reason === 'regex_budget')) await recordRegexCutoffs(trx, decision.skipped, props.now);
 
   const outboxIds: number[] = [];
   if (fromCustomer) {

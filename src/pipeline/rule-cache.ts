@@ -3,7 +3,7 @@
  * instance that changed them, within `checkEveryMs` in the others (they poll a version number).
  */
 import type { Kysely } from 'kysely';
-import { RuleSet } from '../rules/decide.js';
+import { RuleSet, type RuleSetOptions } from '../rules/decide.js';
 import { handoffSettings, listRules, rulesVersion } from '../store/rules-repo.js';
 import type { Database } from '../store/schema.js';
 import { VersionedCache } from './versioned-cache.js';
@@ -11,10 +11,10 @@ import { VersionedCache } from './versioned-cache.js';
 export class RuleCache {
   private readonly cache: VersionedCache<RuleSet>;
 
-  constructor(db: Kysely<Database>, timezone: string, checkEveryMs = 1000) {
+  constructor(db: Kysely<Database>, timezone: string, checkEveryMs = 1000, options: RuleSetOptions = {}) {
     this.cache = new VersionedCache(
       () => rulesVersion(db),
-      async () => new RuleSet(await listRules(db), timezone, await handoffSettings(db)),
+      async () => new RuleSet(await listRules(db), timezone, await handoffSettings(db), options),
       checkEveryMs,
     );
   }

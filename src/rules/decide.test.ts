@@ -120,3 +120,41 @@ describe('RuleSet.decide', () => {
     expect(new RuleSet([], 'Asia/Shanghai', { phrases: [], after_unmatched: 0, waiting_message: 'x' }).decide({ ...input('不懂'), unmatchedStreak: 50 }).handoff).toBeNull();
   });
 });
+
+describe('RuleSet.decide: the regex budget of one message', () => {
+  // Twenty regex rules, none of which matches; the fake clock charges every regex call 5 ms.
+  const slowRules = () => Array.from({ length: 20 }, (_, i) => rule({ name: `slow ${i}`, priority: 100 - i, match: { regex: [`(退货|退款)\\s*\\d+${i}$`] } }));
+  const fakeClock = (stepMs: number) => {
+    let t = 0;
+    return () => (t += stepMs); // read before and after each call: each call spends stepMs
+  };
+
+  it('runs regex rules in priority order until the budget is spent, and records every rule it skipped', () => {
+    const rules = slowRules();
+    const set = new RuleSet(rules, 'Asia/Shanghai', undefined, { regexBudgetMs: 50, clock: fakeClock(5) });
+    const d = set.decide(input('退货 ' + '1'.repeat(3000) + 'x'));
+    const skipped = d.skipped.filter((s) => s.reason === 'regex_budget');
+    // 50 ms / 5 ms per rule: the 10 highest-priority rules ran, the other 10 were skipped — and said so.
+    expect(skipped.map((s) => s.rule.name)).toEqual(rules.slice(10).map((r) => r.name));
+    expect(skipped[0]!.detail).toMatch(/regex budget \(50 ms\)/);
+    expect(d.matched).toEqual([]);
+  });
+
+  it('gives every message its own budget', () => {
+    const set = new RuleSet(slowRules(), 'Asia/Shanghai', undefined, { regexBudgetMs: 50, clock: fakeClock(5) });
+    for (let k = 0; k < 3; k++) expect(set.decide(input('退货 ' + '1'.repeat(3000) + 'x')).skipped.filter((s) => s.reason === 'regex_budget')).toHaveLength(10);
+  });
+
+  it('charges a call cut at its time limit at least that limit', () => {
+    // The clock says no time passed; only the timeouts spend the budget (20 ms each): 50 → 30 → 10 → 0.
+    const timeouts = Array.from({ length: 20 }, (_, i) => rule({ name: `t${i}`, priority: 100 - i, match: { regex: ['\\s+$'] } }));
+    const set = new RuleSet(timeouts, 'Asia/Shanghai', undefined, { regexBudgetMs: 50, clock: () => 0 });
+    const d = set.decide(input(' '.repeat(4000) + 'x'));
+    const timedOut = d.skipped.filter((s) => s.reason === 'regex_timeout').length;
+    const budget = d.skipped.filter((s) => s.reason === 'regex_budget').length;
+    // Every rule is accounted for: it ran (and did not match), timed out, or was skipped for the budget.
+    expect(timedOut + budget).toBeLessThanOrEqual(20);
+    if (timedOut >= 3) expect(budget).toBe(20 - timedOut);
+    expect(timedOut).toBeLessThanOrEqual(3);
+  });
+});

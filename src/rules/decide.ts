@@ -19,7 +19,12 @@ export interface MatchedRule {
 
 export interface SkippedRule {
   rule: { id: number; name: string };
-  reason: 'disabled' | 'draft' | 'outside_active_hours' | 'cooldown' | 'stopped_by_higher_priority' | 'regex_timeout' | 'keyword_rule_answered';
+  /**
+   * regex_timeout: a pattern hit its own time limit on this message; regex_budget: the message's
+   * total regex time was used up by higher-priority rules, so this rule's patterns were not run.
+   * Both count as "no match" and are recorded per rule (regex_rule_stats), never silent.
+   */
+  reason: 'disabled' | 'draft' | 'outside_active_hours' | 'cooldown' | 'stopped_by_higher_priority' | 'regex_timeout' | 'regex_budget' | 'keyword_rule_answered';
   detail: string;
 }
 
@@ -70,6 +75,23 @@ interface CompiledKeywordRule {
   command: string[];
 }
 
+/** Default total regex time per message (ms): WEREPLY_REGEX_BUDGET_MS. */
+export const DEFAULT_REGEX_BUDGET_MS = 50;
+
+export interface RuleSetOptions {
+  /** Total time all regex rules together may take on one message (ms). */
+  regexBudgetMs?: number;
+  /** Milliseconds, for measuring regex time (tests pass a fake one); default performance.now. */
+  clock?: () => number;
+}
+
+/** What is left of one message's regex time. */
+interface RegexBudget {
+  totalMs: number;
+  leftMs: number;
+  clock: () => number;
+}
+
 /** Rules compiled once per change: one keyword automaton for every rule's words. */
 export class RuleSet {
   private readonly index: KeywordIndex;
@@ -83,12 +105,17 @@ export class RuleSet {
   readonly welcomeRules: Rule[];
 
   private readonly handoffPhrases: string[];
+  readonly regexBudgetMs: number;
+  private readonly clock: () => number;
 
   constructor(
     rules: readonly Rule[],
     readonly timezone: string,
     readonly handoff: HandoffSettings = DEFAULT_HANDOFF,
+    opts: RuleSetOptions = {},
   ) {
+    this.regexBudgetMs = opts.regexBudgetMs ?? DEFAULT_REGEX_BUDGET_MS;
+    this.clock = opts.clock ?? (() => performance.now());
     this.handoffPhrases = handoff.phrases.map((p) => normalizeText(p)).filter(Boolean);
     const byPriority = [...rules].sort((a, b) => b.priority - a.priority || a.id - b.id);
     const wordSet = new Set<string>();
@@ -182,9 +209,10 @@ export class RuleSet {
     for (const c of this.regexRules) candidates.set(c, null);
 
     const ordered = [...candidates.keys()].sort((a, b) => a.order - b.order);
+    const budget: RegexBudget = { totalMs: this.regexBudgetMs, leftMs: this.regexBudgetMs, clock: this.clock };
     let stoppedBy: Rule | null = null;
     for (const c of ordered) {
-      const hit = evaluate(c, text, cmd, present, decision);
+      const hit = evaluate(c, text, cmd, present, decision, budget);
       if (!hit) continue;
       decision.unmatched = false;
       if (stoppedBy) {
@@ -247,6 +275,7 @@ function evaluate(
   cmd: string | null,
   present: Set<string>,
   decision: Decision,
+  budget: RegexBudget,
 ): { keyword: string; kind: MatchKind } | null {
   if (c.none.some((w) => present.has(w))) return null;
   let hit: { keyword: string; kind: MatchKind } | null = null;
@@ -270,7 +299,19 @@ function evaluate(
   if (c.regexes.length) {
     let regexHit: { keyword: string; kind: MatchKind } | null = null;
     for (const { pattern, regex } of c.regexes) {
-      const r = regex.test(text);
+      if (budget.leftMs <= 0) {
+        decision.skipped.push({
+          rule: ref(c.rule),
+          reason: 'regex_budget',
+          detail: `pattern ${pattern} was not run: higher-priority regex rules used up this message's regex budget (${budget.totalMs} ms)`,
+        });
+        return null;
+      }
+      const started = budget.clock();
+      const r = regex.test(text, budget.leftMs);
+      const spent = budget.clock() - started;
+      // A call cut at its limit is charged at least that limit, so the count of calls a budget allows does not depend on timer jitter.
+      budget.leftMs -= r === 'timeout' ? Math.max(spent, Math.min(regex.timeoutMs, budget.leftMs)) : spent;
       if (r === 'timeout') {
         decision.skipped.push({ rule: ref(c.rule), reason: 'regex_timeout', detail: `pattern ${pattern} exceeded its time limit on this message` });
       } else if (r) {

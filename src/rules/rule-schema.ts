@@ -133,6 +133,16 @@ export const ruleSchema = {
     hit_count: { type: 'integer' },
     created_at: { type: 'integer' },
     updated_at: { type: 'integer' },
+    regex_health: {
+      description: 'Regex rules only: messages on which a pattern hit its time limit (timeouts) or the rule was skipped because the message\'s regex budget was spent (budget_skips); null when neither ever happened',
+      anyOf: [
+        {
+          type: 'object',
+          properties: { timeouts: { type: 'integer' }, budget_skips: { type: 'integer' }, last_at: { type: 'integer', description: 'ms since epoch' } },
+        },
+        { type: 'null' },
+      ],
+    },
   },
 } as const;
 

@@ -116,12 +116,15 @@ export class SafeRegex {
     return this.regex.flags;
   }
 
-  /** Does the (first 4,096 code units of) text match? 'timeout' if it did not finish in time. */
-  test(text: string): boolean | 'timeout' {
+  /**
+   * Does the (first 4,096 code units of) text match? 'timeout' if it did not finish in time.
+   * `limitMs` shortens the time limit for this call (what is left of a message's regex budget).
+   */
+  test(text: string, limitMs = this.timeoutMs): boolean | 'timeout' {
     const s = clipInput(text);
     if (this.requiredLiterals !== null && !this.requiredLiterals.some((l) => s.includes(l))) return false;
     if (s.length <= this.directMaxLength) return this.regex.test(s);
-    return testWithTimeLimit(this.regex, s, this.timeoutMs);
+    return testWithTimeLimit(this.regex, s, Math.min(this.timeoutMs, limitMs));
   }
 }
 

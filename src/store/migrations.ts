@@ -354,6 +354,19 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('operators_name_fold').on('operators').column('name_key').unique().execute();
       },
     },
+    '0010_regex_budget': {
+      // Per regex rule: how often a pattern hit its time limit, or was skipped because the message's
+      // regex budget was spent; shown in the rules list and editor (GET /api/rules: regex_health).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('regex_rule_stats')
+          .addColumn('rule_id', 'bigint', (c) => c.primaryKey())
+          .addColumn('timeouts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('budget_skips', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

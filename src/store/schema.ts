@@ -313,6 +313,17 @@ export interface SessionTable {
   expires_at: number;
 }
 
+/** Regex rules cut off on real messages (migration 0010_regex_budget). */
+export interface RegexRuleStatsTable {
+  rule_id: number;
+  /** Messages on which one of the rule's patterns hit its time limit. */
+  timeouts: number;
+  /** Messages on which the rule was not evaluated because the message's regex budget was spent. */
+  budget_skips: number;
+  /** Last time either happened (ms). */
+  last_at: number;
+}
+
 export interface Database {
   kf_callbacks: KfCallbackTable;
   jobs: JobTable;
@@ -336,6 +347,7 @@ export interface Database {
   agent_messages: AgentMessageTable;
   operators: OperatorTable;
   sessions: SessionTable;
+  regex_rule_stats: RegexRuleStatsTable;
 }
 
 export type RuleRow = Selectable<RuleTable>;

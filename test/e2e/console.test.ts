@@ -105,6 +105,21 @@ describe('web console in Chromium', () => {
     expect(rules.find((r) => r.name === '保修期查询')?.match.any).toEqual(['保修期']);
   }, STEP);
 
+  it('warns in the rules list and the editor when a regex rule was cut off on messages', async () => {
+    const rule = ((await stack.api('GET', '/api/rules')).body as { id: number; name: string }[]).find((r) => r.name === '保修期查询')!;
+    await stack.wr.store.db.insertInto('regex_rule_stats').values({ rule_id: rule.id, timeouts: 2, budget_skips: 3, last_at: Date.now() }).execute();
+    await page.goto(`${stack.url}/rules`);
+    const tag = page.getByTestId('regex-health').filter({ hasText: '正则超时/跳过 5' });
+    await tag.waitFor();
+    await tag.hover();
+    await page.getByText('该正则在 2 条消息上超时，在 3 条消息上因该消息的正则总时长用尽被跳过').first().waitFor();
+    await page.goto(`${stack.url}/rules/${rule.id}`);
+    await page.getByTestId('regex-health').filter({ hasText: '该正则在 2 条消息上超时' }).waitFor();
+    await stack.wr.store.db.deleteFrom('regex_rule_stats').execute();
+    await page.goto(`${stack.url}/rules`);
+    await page.getByTestId('rule-link').first().waitFor();
+  }, STEP);
+
   it('opens and saves every demo rule unchanged (every match kind and the reply types they use)', async () => {
     type R = { id: number; name: string; kind: string; match: unknown; reply: unknown; priority: number; stop: boolean; active_hours: unknown; cooldown_seconds: unknown; status: string; enabled: boolean };
     const essentials = (r: R) => ({ kind: r.kind, match: r.match, reply: r.reply, priority: r.priority, stop: r.stop, active_hours: r.active_hours, cooldown_seconds: r.cooldown_seconds, status: r.status, enabled: r.enabled });

@@ -49,6 +49,11 @@ export async function kfCallbackRoutes(app: FastifyInstance, opts: KfCallbackOpt
     opts.onCallback?.('rejected');
     return reply.code(status).type('application/json').send({ error });
   };
+  /** The replay window, the same for URL verification (GET) and callbacks (POST). */
+  const outsideClockWindow = (reply: FastifyReply, timestamp: string) =>
+    Math.abs(Date.now() / 1000 - Number(timestamp)) > skew
+      ? reject(reply, 403, `timestamp ${timestamp} is more than ${skew}s away from now: refused as a replayed or delayed callback (check this server's clock if WeCom's own calls are refused)`)
+      : undefined;
 
   // WeCom posts text/xml; accept any content type here (encapsulated to this plugin).
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: opts.bodyLimit ?? 64 * 1024 }, (_req, body, done) => done(null, body));
@@ -58,6 +63,8 @@ export async function kfCallbackRoutes(app: FastifyInstance, opts: KfCallbackOpt
     { config: { public: true }, schema: { querystring: { ...querySchema, required: [...querySchema.required, 'echostr'] } } },
     async (req, reply) => {
       const { msg_signature, timestamp, nonce } = req.query;
+      const stale = outsideClockWindow(reply, timestamp);
+      if (stale) return stale;
       // echostr is base64: a '+' that arrived un-encoded has been decoded to a space.
       const echostr = req.query.echostr!.replace(/ /g, '+');
       if (!opts.crypto.verifySignature(msg_signature, timestamp, nonce, echostr)) {
@@ -78,9 +85,8 @@ export async function kfCallbackRoutes(app: FastifyInstance, opts: KfCallbackOpt
     { config: { public: true }, schema: { querystring: querySchema }, bodyLimit: opts.bodyLimit ?? 64 * 1024 },
     async (req, reply) => {
       const { msg_signature, timestamp, nonce } = req.query;
-      if (Math.abs(Date.now() / 1000 - Number(timestamp)) > skew) {
-        return reject(reply, 403, `timestamp ${timestamp} is more than ${skew}s away from now: refused as a replayed or delayed callback`);
-      }
+      const stale = outsideClockWindow(reply, timestamp);
+      if (stale) return stale;
       const body = typeof req.body === 'string' ? req.body : '';
       if (!body) return reject(reply, 400, 'empty body: expected <xml><Encrypt>…</Encrypt></xml>');
       let encrypted: string | undefined;

@@ -48,4 +48,37 @@ describe('parseFlatXml', () => {
       { numRuns: 500 },
     );
   });
+
+  it('refuses character references to what XML does not allow as a character', () => {
+    for (const ref of ['&#x110000;', '&#1114112;', '&#xD800;', '&#xDFFF;', '&#0;', '&#x1;', '&#xFFFE;', '&#99999999999999999999;', '&#x0000000000041;'])
+      expect(() => parseFlatXml(`<xml><Encrypt>${ref}</Encrypt></xml>`), ref).toThrow(XmlError);
+    expect(parseFlatXml('<xml><a>&#x10FFFF;&#9;&#x41;&#65;</a></xml>').a).toBe('\u{10FFFF}\tAA');
+  });
+
+  it('only ever returns a map or throws XmlError, on random and mutated input (fuzz)', () => {
+    const valid = '<?xml version="1.0"?><xml><ToUserName><![CDATA[ww1]]></ToUserName><Encrypt>a&amp;b &#x4F60;</Encrypt><AgentID>1</AgentID></xml>';
+    const fragment = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom('&#x110000;', '&#xD800;', '&#0;', '&#;', '&#x;', '&', '<', '>', ']]>', '<![CDATA[', '<!--', '<?', '</', '/>', '<!DOCTYPE', '\uFEFF', '\uD800'),
+      fc.integer({ min: 0, max: 0x7fffffff }).map((n) => `&#${n};`),
+      fc.integer({ min: 0, max: 0x7fffffff }).map((n) => `&#x${n.toString(16)};`),
+    );
+    const mutated = fc.array(fc.tuple(fc.nat(), fc.nat({ max: 6 }), fragment), { maxLength: 5 }).map((edits) =>
+      edits.reduce((t, [at, del, ins]) => {
+        const i = at % (t.length + 1);
+        return t.slice(0, i) + ins + t.slice(i + del);
+      }, valid),
+    );
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.string({ maxLength: 200 })), (body) => {
+        try {
+          const out = parseFlatXml(body);
+          expect(typeof out).toBe('object');
+        } catch (err) {
+          expect(err).toBeInstanceOf(XmlError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

@@ -14,6 +14,16 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
 
 /** Parses `<xml>…</xml>` into a flat map of child name → text. Throws XmlError on anything else. */
 export function parseFlatXml(body: string): Record<string, string> {
+  try {
+    return parseStrict(body);
+  } catch (err) {
+    if (err instanceof XmlError) throw err;
+    // Reading untrusted text must never fail as a server error: whatever went wrong, the input was malformed.
+    throw new XmlError(`malformed XML: ${String((err as Error)?.message ?? err).slice(0, 120)}`);
+  }
+}
+
+function parseStrict(body: string): Record<string, string> {
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new XmlError('XML with DOCTYPE or ENTITY declarations is not accepted');
   let i = skipProlog(body);
   const root = openTag(body, i);
@@ -115,10 +125,25 @@ function decodeEntities(raw: string, name: string): string {
   if (!raw.includes('&')) return raw;
   return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);|&/g, (m, ent: string | undefined) => {
     if (!ent) throw new XmlError(`malformed XML: bare "&" in <${name}>`);
-    if (ent.startsWith('#x')) return String.fromCodePoint(parseInt(ent.slice(2), 16));
-    if (ent.startsWith('#')) return String.fromCodePoint(parseInt(ent.slice(1), 10));
+    if (ent.startsWith('#')) return characterReference(ent, name);
     const v = ENTITIES[ent];
     if (v === undefined) throw new XmlError(`malformed XML: unknown entity &${ent}; in <${name}>`);
     return v;
   });
+}
+
+/**
+ * `&#N;` / `&#xN;`: only code points XML allows as characters (XML 1.0 §2.2 Char). Anything else —
+ * beyond U+10FFFF, a surrogate, NUL and most C0 controls, U+FFFE/U+FFFF — is malformed input, not a
+ * RangeError from String.fromCodePoint (which used to surface as a 500).
+ */
+function characterReference(ent: string, name: string): string {
+  const hex = ent.startsWith('#x');
+  const digits = ent.slice(hex ? 2 : 1);
+  // Longer than any valid code point (10FFFF / 1114111, with a few leading zeros allowed).
+  const cp = digits.length > 10 ? NaN : parseInt(digits, hex ? 16 : 10);
+  const allowed =
+    cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  if (!allowed) throw new XmlError(`malformed XML: character reference &${ent.slice(0, 16)}; in <${name}> is not a character XML allows`);
+  return String.fromCodePoint(cp);
 }

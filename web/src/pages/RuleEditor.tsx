@@ -13,7 +13,7 @@ import { useAuth } from '../auth';
 import type { Finding } from '../compliance';
 import { FindingList, RiskInput, RiskTextArea } from '../components/RiskTextArea';
 import { useI18n } from '../i18n';
-import type { Rule } from './Rules';
+import { regexHealthText, type Rule } from './Rules';
 
 const MATCH_KINDS = ['exact', 'any', 'all', 'none', 'command', 'regex'] as const;
 const REPLY_TYPES = ['text', 'image', 'video', 'file', 'link', 'miniprogram', 'menu', 'handoff'] as const;
@@ -92,6 +92,7 @@ export default function RuleEditorPage() {
   const navigate = useNavigate();
   const [form] = Form.useForm();
   const [loaded, setLoaded] = useState(isNew);
+  const [regexHealth, setRegexHealth] = useState<Rule['regex_health']>(null);
   const [materials, setMaterials] = useState<Material[]>([]);
   const [groups, setGroups] = useState<{ id: string; name: string }[]>([]);
   const [servicers, setServicers] = useState<{ userid: string; name: string }[]>([]);
@@ -113,6 +114,7 @@ export default function RuleEditorPage() {
       get<Rule>(`/api/rules/${id}`)
         .then((r) => {
           form.setFieldsValue(toForm(r));
+          setRegexHealth(r.regex_health ?? null);
           setLoaded(true);
         })
         .catch((e) => setError(e.message));
@@ -211,6 +213,7 @@ export default function RuleEditorPage() {
               </Form.Item>
             </Col>
           </Row>
+          {regexHealth && <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={regexHealthText(regexHealth, t)} data-testid="regex-health" />}
           {kind === 'any_message' && <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t('editor.anyMessageHelp')} />}
           {kind === 'welcome' && <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t('editor.welcomeHelp')} />}
 

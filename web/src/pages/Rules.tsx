@@ -21,6 +21,13 @@ export interface Rule {
   status: 'live' | 'draft';
   hit_count: number;
   updated_at: number;
+  /** Regex rules cut off on real messages (own time limit, or the message's regex budget spent); null when never. */
+  regex_health?: { timeouts: number; budget_skips: number; last_at: number } | null;
+}
+
+/** "该正则在 N 条消息上超时/被跳过": the warning shown in the rules list and the editor. */
+export function regexHealthText(h: NonNullable<Rule['regex_health']>, t: (k: string, v?: Record<string, string | number>) => string): string {
+  return t('rules.regexHealth', { timeouts: h.timeouts, skips: h.budget_skips, at: new Date(h.last_at).toLocaleString() });
 }
 
 const MATCH_KINDS = ['exact', 'any', 'all', 'none', 'command', 'regex'] as const;
@@ -117,9 +124,18 @@ export default function RulesPage() {
               title: t('rules.name'),
               dataIndex: 'name',
               render: (v, r) => (
-                <Typography.Link onClick={() => navigate(`/rules/${r.id}`)} data-testid="rule-link">
-                  {v}
-                </Typography.Link>
+                <Space size={4}>
+                  <Typography.Link onClick={() => navigate(`/rules/${r.id}`)} data-testid="rule-link">
+                    {v}
+                  </Typography.Link>
+                  {r.regex_health && (
+                    <Tooltip title={regexHealthText(r.regex_health, t)}>
+                      <Tag color="warning" data-testid="regex-health">
+                        {t('rules.regexWarn', { n: r.regex_health.timeouts + r.regex_health.budget_skips })}
+                      </Tag>
+                    </Tooltip>
+                  )}
+                </Space>
               ),
             },
             { title: t('rules.kind'), dataIndex: 'kind', width: 110, responsive: ['md'], render: (v) => t(`kind.${v}`) },
