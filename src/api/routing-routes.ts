@@ -371,6 +371,7 @@ export async function routingRoutes(app: FastifyInstance, s: Services): Promise<
   app.get(
     '/api/servicers/departments',
     {
+      config: { permission: 'read' },
       schema: {
         tags: ['routing'],
         summary: 'Departments listed as 接待人员 (kf/servicer/list), as the last sync found them: expanded to their members, or not and why',

@@ -170,7 +170,13 @@ export class JobQueue {
   async releaseHeld(): Promise<number> {
     this.runningHere.clear();
     if (this.store.engine === 'sqlite') return 0;
-    const res = await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('locked_by', '=', this.workerId).executeTakeFirst();
+    // Every claim of this worker wrote its token `<workerId>#<n>` (see claim).
+    const mine = `${this.workerId}#`;
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ locked_by: null, locked_until: null })
+      .where(sql<string>`substr(locked_by, 1, ${mine.length})`, '=', mine)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 
