@@ -193,9 +193,9 @@ interface EvalItem {
   text: string;
 }
 
-describe('evaluation set (test/fixtures/compliance/eval.jsonl)', () => {
+describe('evaluation set (test/fixtures/compliance/tuning/eval.jsonl)', () => {
   const here = dirname(fileURLToPath(import.meta.url));
-  const items: EvalItem[] = readFileSync(join(here, '../../test/fixtures/compliance/eval.jsonl'), 'utf8')
+  const items: EvalItem[] = readFileSync(join(here, '../../test/fixtures/compliance/tuning/eval.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as EvalItem);
@@ -217,7 +217,7 @@ describe('evaluation set (test/fixtures/compliance/eval.jsonl)', () => {
     for (const m of missed) console.log(`  missed ${m.id} [${m.category}/${m.evasion}] ${JSON.stringify(m.text)}`);
     for (const f of flagged) console.log(`  flagged ${f.id} ${JSON.stringify(f.text)} → ${scanner.scan(f.text).map((x) => x.word).join(',')}`);
     // Probe sentences written to find the library's gaps: printed so the gap stays visible, not asserted.
-    const hard = readFileSync(join(here, '../../test/fixtures/compliance/hard-risky.txt'), 'utf8')
+    const hard = readFileSync(join(here, '../../test/fixtures/compliance/tuning/hard-risky.txt'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#'))
       .map((l) => {
@@ -226,7 +226,7 @@ describe('evaluation set (test/fixtures/compliance/eval.jsonl)', () => {
       });
     const hardCaught = hard.filter((h) => scanner.scan(h.text).some((f) => f.category === h.category));
     console.log(`compliance probe set (hard-risky.txt, not asserted): caught ${hardCaught.length}/${hard.length}`);
-    const heldOut = readFileSync(join(here, '../../test/fixtures/compliance/clean-heldout.txt'), 'utf8')
+    const heldOut = readFileSync(join(here, '../../test/fixtures/compliance/tuning/clean-heldout.txt'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#'));
     const heldOutFlagged = heldOut.filter((t) => scanner.scan(t).length > 0);
