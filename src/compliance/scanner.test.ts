@@ -122,10 +122,10 @@ describe('RiskScanner.scan', () => {
 
   it('reports several findings in order of position', () => {
     const f = scanner.scan('转发有奖！这款理财保本，还能治愈失眠');
-    expect(f.map((x) => [x.word, x.category])).toEqual([
-      ['转发有奖', '诱导分享'],
-      ['保本', '金融收益'],
-      ['治愈', '医疗功效'],
+    expect(f.map((x) => [x.word, x.category, x.matched])).toEqual([
+      ['转发有奖', '诱导分享', '转发有奖'],
+      ['保本', '金融收益', '保本'],
+      ['治/根治/预防+病症', '医疗功效', '治愈失眠'],
     ]);
   });
 

@@ -56,9 +56,36 @@ function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
 }
 
+/** Context of a pattern entry (`before`/`after` compiled once, shared by all its anchors). */
+interface Context {
+  before: RegExp | undefined;
+  after: RegExp | undefined;
+}
+
+/**
+ * How far (skeleton code units) a `before`/`after` context may reach from its anchor. Context
+ * never crosses a sentence end (。！？；), whatever this says.
+ */
+const CONTEXT_WINDOW = 16;
+
+const SENTENCE_ENDS = new Set([...'。！？!?；;｡'].map((c) => c.charCodeAt(0)));
+
+/** Compiles a context expression of a library entry, naming the entry when it is not valid. */
+function compileContext(e: RiskWord, source: string | undefined, edge: '$' | '^'): RegExp | undefined {
+  if (source === undefined || source === '') return undefined;
+  const anchored = edge === '$' ? (source.endsWith('$') ? source : `(?:${source})$`) : source.startsWith('^') ? source : `^(?:${source})`;
+  try {
+    return new RegExp(anchored, 'u');
+  } catch (err) {
+    throw new Error(`Risk word ${e.id}: its ${edge === '$' ? 'before' : 'after'} pattern is not a valid regular expression (${(err as Error).message}); fix the pattern.`);
+  }
+}
+
 interface Pattern {
   /** Index into `entries`. */
   entry: number;
+  /** Context that must surround the occurrence (pattern entries only). */
+  context: Context | undefined;
   /** True for an allow phrase of that entry, false for the entry's word itself. */
   allow: boolean;
   /** Skeleton length (code units). */
@@ -102,21 +129,27 @@ export class RiskScanner {
     let hasAllow = false;
     for (const e of entries) {
       if (e.enabled === false) continue;
-      const key = skeletonOf(e.word);
-      if (key === '') continue;
+      const anchors = (e.anchors ?? [e.word]).map(skeletonOf).filter((k) => k !== '');
+      if (anchors.length === 0) continue;
+      const key = anchors[0]!;
       const entry = kept.length;
       kept.push(e);
+      const context: Context | undefined =
+        e.before !== undefined || e.after !== undefined
+          ? { before: compileContext(e, e.before, '$'), after: compileContext(e, e.after, '^') }
+          : undefined;
       const add = (k: string, allow: boolean): void => {
         keys.push(k);
         patterns.push({
           entry,
+          context: allow ? undefined : context,
           allow,
           length: k.length,
           boundaryStart: isAsciiAlnum(k.charCodeAt(0)),
           boundaryEnd: isAsciiAlnum(k.charCodeAt(k.length - 1)),
         });
       };
-      add(key, false);
+      for (const k of new Set(anchors)) add(k, false);
       for (const phrase of e.allow ?? []) {
         const a = skeletonOf(phrase);
         // An allow phrase that does not contain the word could never apply: ignore it.
@@ -134,12 +167,30 @@ export class RiskScanner {
   }
 
   /** Called by the automaton for every pattern occurrence in `this.skeleton` (boundary rule applied here). */
-  private record(k: number, end: number): void {
+  private record(k: number, matchEnd: number): void {
+    let end = matchEnd;
     const s = this.skeleton;
     const p = this.patterns[k]!;
-    const start = end - p.length;
+    let start = end - p.length;
     if (p.boundaryStart && start > 0 && isAsciiAlnum(s.charCodeAt(start - 1))) return;
     if (p.boundaryEnd && end < s.length && isAsciiAlnum(s.charCodeAt(end))) return;
+    if (p.context !== undefined) {
+      const { before, after } = p.context;
+      if (before !== undefined) {
+        let from = start;
+        while (from > 0 && start - from < CONTEXT_WINDOW && !SENTENCE_ENDS.has(s.charCodeAt(from - 1))) from--;
+        const m = before.exec(s.slice(from, start));
+        if (m === null) return;
+        start -= m[0].length;
+      }
+      if (after !== undefined) {
+        let to = end;
+        while (to < s.length && to - end < CONTEXT_WINDOW && !SENTENCE_ENDS.has(s.charCodeAt(to))) to++;
+        const m = after.exec(s.slice(end, to));
+        if (m === null) return;
+        end += m[0].length;
+      }
+    }
     if (p.allow) {
       const i = this.allowCount++;
       this.allowEntry[i] = p.entry;
@@ -193,7 +244,9 @@ export class RiskScanner {
       kept = all.filter((h) => {
         const len = he[h]! - hs[h]!;
         for (const o of all) {
-          if (o !== h && hs[o]! <= hs[h]! && he[h]! <= he[o]! && he[o]! - hs[o]! > len) return false;
+          if (o === h || hs[o]! > hs[h]! || he[h]! > he[o]!) continue;
+          // Inside a longer hit; or the same span found twice (two anchors of one pattern): keep the first.
+          if (he[o]! - hs[o]! > len || (o < h && he[o]! - hs[o]! === len && entry[o] === entry[h])) return false;
         }
         return true;
       });

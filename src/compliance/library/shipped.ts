@@ -19,6 +19,7 @@
  *   → 转运珠/助您转运…; 首选 → 行业首选/首选品牌…; 绝对 (绝对不会泄露) → 绝对正品/绝对有效….
  */
 import type { RiskSeverity, RiskWord } from '../risk-words.js';
+import { SHIPPED_PATTERNS } from './patterns.js';
 
 interface CategoryBlock {
   /** Prefix of the ids in this block. */
@@ -104,7 +105,7 @@ const BLOCKS: CategoryBlock[] = [
 人气第一|人气高
 第一品牌|知名品牌
 第一名|名列前茅|warn
-第一|首先,头一回|warn|第一次,第一步,第一时间,第一天,第一个,第一件,第一页,第一条,第一单,第一位,第一周,第一期,第一批,第一种,第一点,第一项,第一轮,第一笔,第一眼,第一季度,第一年,第一月,第一章,第一行,第一栏,第一张,第一包,第一箱,第一瓶,第一盒,第一份,第一台,第一套,第一段,第一部分,第一印象,第一反应,第一阶段,第一联系人,第一顺位,第一届,第一排,第一格,第一层,第一列,第一款,第一组,第一封,第一道,第一句,第一声,第一波,第一百,第一千,第一万,第一课,第一节,第一讲,第一集,第一版,第一处,第一站,第一晚,第一顿,第一口,第一遍,第一下,第一时段,第一类,第一项,第一手,第一栋,第一楼,第一号,第一工作日,第一个工作日
+第一|首先,头一回|warn|第一次,第一步,第一时间,第一天,第一个,第一件,第一页,第一条,第一单,第一位,第一周,第一期,第一批,第一种,第一点,第一项,第一轮,第一笔,第一眼,第一季度,第一年,第一月,第一章,第一行,第一栏,第一张,第一包,第一箱,第一瓶,第一盒,第一份,第一台,第一套,第一段,第一部分,第一印象,第一反应,第一阶段,第一联系人,第一顺位,第一届,第一排,第一格,第一层,第一列,第一款,第一组,第一封,第一道,第一句,第一声,第一波,第一百,第一千,第一万,第一课,第一节,第一讲,第一集,第一版,第一处,第一站,第一晚,第一顿,第一口,第一遍,第一下,第一时段,第一类,第一项,第一手,第一栋,第一楼,第一号,第一工作日,第一个工作日,第一优先级,第一顺序
 no.1|知名|block
 top1|知名|block
 唯一授权|官方授权
@@ -189,6 +190,42 @@ top1|知名|block
 无添加|不添加XX（写明具体物质）|warn
 零污染|环保|warn
 永久免费|长期免费（写明期限）|warn
+# 全球/世界/全国领先 (第九条; 市场监管总局《广告绝对化用语执法指南》: 无法证明的"领先""一流"同属绝对化用语)
+[全球/世界/国际/全国/亚洲/全世界/全宇宙][领先/领跑/顶尖/一流/顶级/最大/最强/最好/最高/最优/首创/首家/龙头/领导者/领军/标杆/冠军/之最/翘楚/巅峰/第一/霸主/no.1/top1]|国际知名（需有依据）,知名
+[国内/业界/业内/行业/同行/全网/全市/全省/本地/同类][领先/领跑/顶尖/一流/最大/最强/最好/最高/最优/首创/龙头/领导者/领军/标杆/冠军/之最/翘楚/霸主/no.1/top1]|知名（需有依据）|warn
+[领先/领跑/称霸/享誉/誉满/风靡/畅销][全球/世界/国际/海内外/全世界]|国际知名（需有依据）|warn
+[国际/全球]级|国际水准
+[世界/国际/全球]顶级水平|国际水准
+# 与同类比较的绝对优越 (第九条、第十三条)
+没有之一|口碑好
+无人能及|出色
+无人能比|出色
+无可比拟|出色
+无出其右|出色
+无可匹敌|出色
+无法超越|出色|warn
+难以超越|出色|warn
+无人超越|出色
+完爆|优于|warn
+甩同行|优于|warn
+[国货/颜值/性价比/行业/同价位/效果/音质/画质/品质/口感/平价/护肤/彩妆/天花板]天花板|口碑好|warn
+天花板级|口碑好|warn
+# 永久、终身 (绝对化的期限承诺)
+[永久/终身/终生/永远/一辈子][有效/免费/保修/质保/保值/增值/包换/包退/受益/保障/免单/免息/不坏/不变形/不褪色/不掉色/不生锈/不起球/不过期/不失效]|长期（写明期限）|warn
+[永久/终身/终生/一辈子/永远][不反弹/不复发/脱毛/去除/根除/祛除/美白/不长/根治]|效果因人而异|block
+永[不过期/不失效/不掉色/不生锈/不起球/不开裂/不发霉/不变质/不老化/不损坏/不掉漆/不氧化/不变黄/不脱落/不复胖/不复发]|长期（写明期限）|warn
+[用/穿/戴/管]一辈子|长期（写明期限）|warn
+一劳永逸|省心|warn
+万年不坏|耐用|warn
+# 国家机关、国家机关工作人员的名义 (第九条第二项)
+国家领导人|删除
+中央领导|删除
+[主席/总理/总书记/领导人/首长/国家领导/中央领导/部长/省长/市长][同款/推荐/指定/专用/御用/爱用/亲自/题词/点赞/认可/称赞/接见/视察/品尝/喝过/用过/都在用/也在用/青睐]|删除
+[政府/国务院/卫健委/卫生部/药监局/食药监局/市场监管局/工商局/国家机关/人民政府/教育部/农业部/商务部/发改委/国家部委/部委/公安部/国家/中央][推荐/指定/认证品牌/认可品牌/背书/代言/监制/专用/力荐/推荐品牌/指定品牌/重点推荐/指定产品/推荐产品]|删除
+[央视/cctv/人民日报/新华社][推荐/上榜/力荐/认证/指定/合作品牌/上榜品牌/展播品牌/推荐品牌/指定品牌]|删除
+[人民大会堂/中南海/钓鱼台国宾馆/国宾馆][专用/专供/特供/指定/御用/用酒/用茶/同款]|删除
+[军队/部队/军方/武警/军区][特供/专供/专用/指定/采购]|删除
+[国家/政府]领导|删除||国家领导人
 `,
   },
   {
@@ -243,6 +280,24 @@ top1|知名|block
 终身保修|延长保修（写明条款）|warn
 考不过退费|未通过可按协议退费（写明条件）|warn
 不过退款|未通过可按协议退费（写明条件）|warn
+# 升学、考试、培训效果 (第二十四条)
+[包/保/稳/必][上岸/录取/考上/拿证/过级/通关]|针对性辅导
+[保过/包过]班|考前辅导
+[协议/签约/合同][保过/包过/保录/保上岸]|考前辅导
+必过|针对性辅导
+必考上|针对性辅导
+[包教包会/包学会/包你学会/包您学会/保证学会/保证会]|系统教学
+学不会[退/免费/不要钱/包退/重学]|不满意可按规则退费（写明条件）|warn
+[不过/没过/未过/不上岸/未上岸/没上岸/考不上/没考上/不录取/未录取][全额退/退全款/全退/退款/退费/不要钱/免费重读]|未通过可按协议退费（写明条件）|warn
+押题|考点梳理|warn
+押中|考点梳理|warn
+押题准|考点梳理
+[命题组/命题人/命题专家/命题老师/出题人/出题老师/阅卷组/阅卷老师/考官亲授/考试院专家]|资深教师（写明资历）||暗示考试机构或命题人员参与培训（《广告法》第二十四条）
+[内部名额/内部渠道/内部指标/降分录取/保录名额/特殊渠道]|删除||虚假的升学承诺（《广告法》第二十四条）
+# 瘦身、美白、增高的效果保证
+[躺着也能瘦/不运动也能瘦/不节食也能瘦/不运动就能瘦/边吃边瘦/越吃越瘦/想吃就吃还能瘦/狂瘦/暴瘦/必瘦/稳瘦/轻松瘦]|科学管理体重
+[不瘦/没瘦/瘦不下来/不白/没变白/不长高/没效果/无效果/没有效果][退款/全退/全额退/退钱/不要钱/包退]|不满意可按规则退款
+[确保/肯定/一定/保证]有效果|效果因人而异
 `,
   },
   {
@@ -276,7 +331,7 @@ top1|知名|block
 降三高|删除
 治失眠|助眠氛围（非药品）
 治疗失眠|助眠氛围（非药品）
-治疗|护理,养护|warn
+治疗|护理,养护|warn|如需治疗,需要治疗,正在治疗,接受治疗,就医治疗,及时治疗,治疗方案请遵医嘱
 祛斑|淡化（需特殊化妆品注册）|warn
 祛痘|清洁控油|warn
 生发|养护头皮|warn
@@ -314,6 +369,11 @@ top1|知名|block
 消除炎症|舒缓
 奇效|删除
 比吃药|删除|warn
+# 与药品比较、替代药物 (第十七条、第十八条)
+[不用吃药/不用再吃药/告别吃药/告别药物/可以停药/能停药/代替药物/替代药物/代替药品/替代药品/比药还管用/比药管用/比吃药还管用]|删除
+[专治/主治/治好]|删除
+[根除/断根/去根/除根]|改善（非药品不可）
+治百病|删除
 `,
   },
   {
@@ -372,6 +432,13 @@ top1|知名|block
 没有任何风险|投资有风险
 本金安全|投资有风险
 本金无忧|投资有风险
+只涨不跌|投资有风险
+稳涨|投资有风险
+包涨|投资有风险
+稳拿|投资有风险|warn
+旱涝保收|投资有风险
+[躺着赚钱/闭眼赚/闭着眼赚/保证盈利/稳定盈利/只赚不亏/必涨]|投资有风险
+[低风险高收益/零风险高回报/高收益低风险/高回报低风险/无风险高收益]|投资有风险
 `,
   },
   {
@@ -421,6 +488,9 @@ top1|知名|block
 拉人头|删除
 三级分销|删除
 发展下线|删除
+# 好评返现 (诱导评价)
+[好评/五星好评/五星/晒图/评价/追评/带图好评/好评截图/给好评/点好评][返现/返/送/有礼/领红包/返红包/送红包/返钱]|欢迎自愿评价||好评送达,好评送货,评价送达
+艾特好友|欢迎分享|warn
 `,
   },
   {
@@ -478,7 +548,7 @@ top1|知名|block
     reason: '"原价""清仓价""出厂价"等必须真实、有据可查，否则可能构成价格欺诈（《明码标价和禁止价格欺诈规定》）',
     suggestions: ['写明真实的成交价和优惠条件'],
     lines: `
-原价|划线价（写明依据）,日常售价|warn|原价退,原价返还,按原价
+原价|划线价（写明依据）,日常售价|warn|原价退,原价返还,按原价,虚标原价,虚构原价
 市场价|参考价（写明依据）
 专柜价|参考价（写明依据）
 吊牌价|吊牌标价
@@ -525,29 +595,64 @@ function list(field: string | undefined): string[] | undefined {
     .filter((s) => s !== '');
 }
 
+/**
+ * Expands the compound groups of a word: `[全球/世界/国际][领先/顶尖]` → 全球领先, 全球顶尖, 世界领先…
+ * (every combination, in order). A word without brackets is returned as is.
+ */
+export function expandCompounds(word: string): string[] {
+  const open = word.indexOf('[');
+  if (open < 0) return [word];
+  const close = word.indexOf(']', open);
+  if (close < 0) throw new Error(`Shipped risk word "${word}": "[" without "]"; write groups as [a/b/c].`);
+  const head = word.slice(0, open);
+  const options = word.slice(open + 1, close).split('/');
+  const tails = expandCompounds(word.slice(close + 1));
+  const out: string[] = [];
+  for (const o of options) for (const t of tails) out.push(head + o + t);
+  return out;
+}
+
+function linesOf(b: CategoryBlock): string[] {
+  return b.lines
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
 function parseBlocks(blocks: CategoryBlock[]): RiskWord[] {
   const out: RiskWord[] = [];
+  // Words written out on a line of their own win over the same word produced by a compound line.
+  const explicit = new Set(blocks.flatMap((b) => linesOf(b).map((l) => l.split('|')[0]!).filter((w) => !w.includes('['))));
+  const seen = new Set<string>();
   for (const b of blocks) {
-    for (const raw of b.lines.split('\n')) {
-      const line = raw.trim();
-      if (line === '') continue;
-      const [word = '', sugg, sev, allow, reason] = line.split('|');
+    for (const line of linesOf(b)) {
+      const [written = '', sugg, sev, allow, reason] = line.split('|');
       const severity = sev === 'block' || sev === 'warn' ? sev : b.severity;
-      const entry: RiskWord = {
-        id: `${b.code}:${word}`,
-        word,
-        category: b.category,
-        severity,
-        reason: reason !== undefined && reason.trim() !== '' ? reason.trim() : b.reason,
-        suggestions: list(sugg) ?? b.suggestions,
-      };
-      const allowList = list(allow);
-      if (allowList !== undefined) entry.allow = allowList;
-      out.push(entry);
+      const compound = written.includes('[');
+      for (const word of expandCompounds(written)) {
+        // A compound may produce a word listed elsewhere: the explicit (or first) line wins.
+        if (compound && explicit.has(word)) continue;
+        if (seen.has(word)) {
+          if (compound) continue;
+          throw new Error(`Shipped risk word "${word}" is listed twice; keep one line.`);
+        }
+        seen.add(word);
+        const entry: RiskWord = {
+          id: `${b.code}:${word}`,
+          word,
+          category: b.category,
+          severity,
+          reason: reason !== undefined && reason.trim() !== '' ? reason.trim() : b.reason,
+          suggestions: list(sugg) ?? b.suggestions,
+        };
+        const allowList = list(allow)?.filter((a) => a.includes(word));
+        if (allowList !== undefined && allowList.length > 0) entry.allow = allowList;
+        out.push(entry);
+      }
     }
   }
   return out;
 }
 
-/** The shipped library (read-only; copy before editing). */
-export const SHIPPED_RISK_WORDS: readonly RiskWord[] = Object.freeze(parseBlocks(BLOCKS));
+/** The shipped library (read-only; copy before editing): words, then phrase patterns (`patterns.ts`). */
+export const SHIPPED_RISK_WORDS: readonly RiskWord[] = Object.freeze([...parseBlocks(BLOCKS), ...SHIPPED_PATTERNS]);

@@ -1,0 +1,317 @@
+/**
+ * Phrase patterns of the shipped library: risky claims that a word list cannot cover because a part
+ * of them varies (a number, a person, a product). Each pattern is one `RiskWord` with `anchors` (the
+ * fixed part, found by the scanner's automaton like any word) and a `before`/`after` context that must
+ * surround the anchor (a regular expression over the skeleton: simplified, lower-case, spaces and
+ * punctuation dropped; digits, %, and sentence ends 。！？； kept). Only an anchor hit pays for the
+ * context check, so a text without anchors costs nothing extra.
+ *
+ * Sources (what each family covers, see src/compliance/README.md):
+ * - 《广告法》第二十四条 (教育培训: 升学、通过考试、取得证书、培训效果的保证性承诺; 考试机构/命题人员参与)
+ * - 《广告法》第四条、第二十八条 (虚假承诺: 功效、效果、期限的断言), 第十六~十八条 (医疗、保健: 疾病治疗功能、
+ *   功效断言、与药品比较), 第二十五条 (投资收益: 保本、保收益、无风险、收益承诺)
+ * - 《广告法》第九条第三项 and 市场监管总局《广告绝对化用语执法指南》(2023): 与同类比较的绝对优越
+ * - 微信平台运营规范 (诱导分享: 以奖励诱导分享给 N 位好友、转发到 N 个群、集赞)
+ *
+ * Context rules keep ordinary replies quiet: a guarantee word must come right before the outcome (only a
+ * person or "能/可以/一次" may stand between), so "确保您的包裹安全" or "保证金" never match; a time span
+ * must be followed by an effect, not by 发货/到账/有效期; negation still applies ("不保证录取").
+ */
+import type { RiskSeverity, RiskWord } from '../risk-words.js';
+
+/** A number as written (after folding: full-width digits, 〇/零, 壹贰叁 are already digits or numerals). */
+const N = '(?:[0-9]+|[一二两三四五六七八九十百千万几半]+)';
+/** A guarantee: the words an author uses to promise an outcome. */
+const G = '(?:保证|确保|担保|承诺|包您|包你|保您|保你|管保|准保|一定能|一定会|一定|肯定能|肯定会|肯定|绝对能|绝对会|必定|必然|必能|铁定|百分百|百分之百|100%|稳稳|稳)';
+/** What may stand between a guarantee and the outcome: a person, "能/可以", "一次/顺利". */
+const P = '(?:让|使|帮|帮助|您|你|孩子|宝宝|学员|学生|考生|客户|大家|每个人|每位|都|能|可以|会|就|也|一次|顺利|轻松|成功|一定)*';
+/** A span of time or of uses: 三天, 7日内, 一个疗程, 两盒, 15分钟后. */
+const T = `${N}(?:个)?(?:天|日|晚|周|星期|礼拜|月|年|次|疗程|小时|钟头|分钟|秒|贴|盒|瓶|粒|袋|周期)(?:内|之内|以内|左右|后|之后|以后)?(?:就|即|便|马上|立刻|立即|立马|都|也)*(?:能|可|可以|会|开始|明显)*`;
+/** Using the product followed by "at once": 吃了就, 用完马上, 贴上立刻, 一抹就. */
+const C = '(?:(?:吃|喝|用|贴|抹|涂|敷|戴|泡|服|擦|喷|揉|按|练)(?:了|完|上|过)?(?:以后|之后|后)?(?:就|马上|立刻|立马|立即|当天|当场|秒|即刻|瞬间|很快)+(?:能|可以|会)*|一(?:吃|喝|用|贴|抹|涂|喷|擦|按|敷)就(?:能|会)*)';
+
+interface PatternLine {
+  id: string;
+  name: string;
+  category: string;
+  severity: RiskSeverity;
+  reason: string;
+  suggestions: string[];
+  anchors: string;
+  before?: string;
+  after?: string;
+}
+
+const EDU = '《广告法》第二十四条禁止对升学、通过考试、取得证书或培训效果作出保证性承诺';
+const EFFECT = '对功效或效果作出保证，属于虚假或引人误解的宣传（《广告法》第四条、第二十八条）';
+const MEDICAL = '普通商品、保健食品不得宣称疾病治疗或功效断言（《广告法》第十七条、第十八条）';
+const FINANCE = '投资理财宣传不得对收益作出保证性承诺（《广告法》第二十五条）';
+const SHARE = '以奖励要求分享给指定人数的好友、群或集赞，属于微信平台禁止的诱导分享';
+const COMPARE = '宣称优于所有同类、贬低同行，属于《广告法》第九条、第十三条禁止的绝对化用语和贬低他人';
+const FOREVER = '"永远""永久"类承诺无法兑现，属于绝对化用语和虚假承诺';
+
+const LINES: PatternLine[] = [
+  {
+    id: 'promise:pattern:保证升学考试结果',
+    name: '保证+升学/考试结果',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EDU,
+    suggestions: ['针对性辅导', '系统提升'],
+    anchors: '考上/考进/考入/考取/录取/上岸/拿证/拿到证/拿到证书/取得证书/考过/过关/及格/通过考试/考试通过/通过面试/面试通过/提分/涨分/提高成绩/提高分数/就业/找到工作/过级/通关/上名校/上重点/进名校',
+    before: `${G}${P}$`,
+  },
+  {
+    id: 'promise:pattern:保证通过',
+    name: '保证+通过',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EDU,
+    suggestions: ['针对性辅导'],
+    anchors: '通过',
+    before: `${G}${P}$`,
+    after: '^(?!快递|顺丰|物流|邮件|邮箱|短信|微信|电话|银行|支付宝|平台|链接|官网|app|小程序|客服|后台|订单|系统|以下|下方|页面|海关|安检|质检|这|该)',
+  },
+  {
+    id: 'promise:pattern:保证提分',
+    name: '保证/期限+提高N分',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EDU,
+    suggestions: ['系统提升'],
+    anchors: '提高/提升/提/涨/多考',
+    before: `(?:${G}${P}|${T}|保)$`,
+    after: `^(?:了)?${N}(?:多)?分`,
+  },
+  {
+    id: 'promise:pattern:保证功效',
+    name: '保证+瘦/白/长高等功效',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EFFECT,
+    suggestions: ['效果因人而异'],
+    anchors: '瘦/变瘦/瘦下来/掉秤/变白/美白/白回来/长高/增高/见效/起效/有效果/祛痘/去痘/祛斑/去斑/淡斑/去皱/除皱/变年轻/回春',
+    before: `${G}${P}$`,
+  },
+  {
+    id: 'promise:pattern:期限见效',
+    name: 'N天/N次+见效',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EFFECT,
+    suggestions: ['效果因人而异'],
+    anchors: '见效/起效/显效/有效果/看到效果/见到效果/出效果/效果明显/效果显著/瘦/变瘦/掉秤/变白/白了/美白/长高/年轻/变美/淡斑/祛斑/去皱/祛痘/去痘/痘痘消失/毛孔消失',
+    before: `${T}$`,
+  },
+  {
+    id: 'promise:pattern:用了就见效',
+    name: '吃了/用了就+见效',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EFFECT,
+    suggestions: ['效果因人而异'],
+    anchors: '见效/起效/有效果/看到效果/见到效果/管用/瘦/变瘦/掉秤/变白/白了/白一个度/白两个度/白回来/长高/年轻/变美/回春',
+    before: `${C}$`,
+  },
+  {
+    id: 'promise:pattern:减重数字',
+    name: '瘦/减N斤',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EFFECT,
+    suggestions: ['科学管理体重'],
+    anchors: '斤/公斤/kg/磅/厘米/cm',
+    before: `(?:瘦|减|掉|甩|甩掉|减掉|瘦掉|瘦了|减了|掉了|长高|增高)${N}(?:多)?$`,
+  },
+  {
+    id: 'medical:pattern:用了就好',
+    name: '吃了/用了就+不疼/睡着等疗效',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['删去功效，改为描述成分或使用感受'],
+    anchors: '不疼/不痛/不痒/不咳/不咳嗽/不失眠/睡着/痊愈/康复/消肿/退烧/止痛/止咳/止痒/降压/降糖/降下来/不复发/治好/见好/不便秘/症状消失/不头疼/不头痛',
+    before: `(?:${C}|${T})$`,
+  },
+  {
+    id: 'medical:pattern:病症改善',
+    name: '病症+就好/就正常',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['删去功效，改为描述成分或使用感受'],
+    anchors:
+      '血压/血糖/血脂/尿酸/胆固醇/高血压/糖尿病/痛风/失眠/便秘/湿疹/鼻炎/咽炎/胃病/胃炎/颈椎病/腰椎病/腰间盘突出/关节炎/风湿/哮喘/咳嗽/感冒/过敏/脱发/白发/近视/痔疮/脂肪肝/前列腺/妇科病/不孕/抑郁/焦虑症/三高/老寒腿/静脉曲张/骨质疏松/老花眼/口腔溃疡/牙周炎/脚气/灰指甲/牛皮癣/白癜风/皮炎/结节/肿瘤/囊肿/炎症/头疼/头痛/偏头痛/颈椎/腰椎',
+    after: '^(?:都|也|马上|立刻|很快|就|一下子|明显|彻底)+(?:能|会|可以)?(?:正常|稳|稳定|稳住|降|下降|下来|好了|好转|好多了|没了|消失|痊愈|康复|治好|根治|不犯|不复发|改善|缓解|减轻)',
+  },
+  {
+    id: 'medical:pattern:治疗病症',
+    name: '治/根治/预防+病症',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['删去功效，改为描述成分或使用感受'],
+    anchors:
+      '高血压/糖尿病/痛风/失眠/便秘/湿疹/鼻炎/咽炎/胃病/胃炎/颈椎病/腰椎病/腰间盘突出/关节炎/风湿/哮喘/脱发/白发/近视/痔疮/脂肪肝/前列腺炎/妇科病/不孕/不育/抑郁症/焦虑症/三高/老寒腿/静脉曲张/骨质疏松/老花眼/口腔溃疡/牙周炎/脚气/灰指甲/牛皮癣/白癜风/皮炎/结节/肿瘤/癌症/囊肿/偏头痛/阳痿/早泄',
+    before: '(?<!正在|接受|如需|需要|在|已经)(?:治|治好|治疗|根治|治愈|专治|包治|主治|医治|能治|可治|防治|预防|逆转|消除|告别|摆脱|远离|辅助治疗|有效治疗|调理好|改善|缓解|调理)(?:各种|一切|所有|顽固性|顽固的?)?$',
+  },
+  {
+    id: 'medical:pattern:对病症有效',
+    name: '病症+有奇效/很管用',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['删去功效，改为描述成分或使用感受'],
+    anchors:
+      '高血压/糖尿病/痛风/失眠/便秘/湿疹/鼻炎/咽炎/胃病/胃炎/颈椎病/腰椎病/腰间盘突出/关节炎/风湿/哮喘/脱发/白发/近视/痔疮/脂肪肝/前列腺/妇科病/不孕/抑郁/三高/老寒腿/静脉曲张/骨质疏松/口腔溃疡/牙周炎/脚气/灰指甲/牛皮癣/白癜风/结节/肿瘤/囊肿/咳嗽/偏头痛',
+    after: '^(?:患者|病人|的人)?(?:都|也|很|非常|特别|真的)?(?:有效|管用|有奇效|有特效|有疗效|有效果|效果好|效果明显|效果显著|见效)(?!期)',
+  },
+  {
+    id: 'finance:pattern:保证收益',
+    name: '保证+收益/回本',
+    category: '金融收益',
+    severity: 'block',
+    reason: FINANCE,
+    suggestions: ['删去收益承诺，加上"投资有风险"提示'],
+    anchors: '收益/回报/回本/赚钱/盈利/分红/翻倍/翻番/不亏/不赔/不亏本/赚回来',
+    before: `${G}${P}$`,
+  },
+  {
+    id: 'finance:pattern:固定收益率',
+    name: '固定/每月+N%收益',
+    category: '金融收益',
+    severity: 'block',
+    reason: FINANCE,
+    suggestions: ['删去收益承诺，加上"投资有风险"提示'],
+    anchors: '分红/收益/回报/利息/返息/返利/利润',
+    before: `(?:固定|稳定|保底|稳拿|稳赚|稳稳|旱涝保收|每月|每个月|每天|每周|每年|按月|按天)(?:都)?(?:能|可以)?(?:固定|稳定)?(?:拿|领|获得|得到|享受|享|返|分|有|赚)?(?:到)?(?:[0-9]+%|${N}个点|${N}成)(?:的)?$`,
+  },
+  {
+    id: 'finance:pattern:期限翻倍',
+    name: 'N年/N个月+翻倍',
+    category: '金融收益',
+    severity: 'block',
+    reason: FINANCE,
+    suggestions: ['删去收益承诺，加上"投资有风险"提示'],
+    anchors: '翻倍/翻番/翻一番/翻两番/回本/赚回本金',
+    before: `${T}$`,
+  },
+  {
+    id: 'finance:pattern:本金安全',
+    name: '本金+绝对安全',
+    category: '金融收益',
+    severity: 'block',
+    reason: FINANCE,
+    suggestions: ['投资有风险'],
+    anchors: '本金',
+    after: '^(?:绝对|百分百|100%|完全|肯定|保证|一定|都)+(?:安全|无忧|无风险|零风险|不会亏|不亏|不会损失|有保障|保本|能拿回)',
+  },
+  {
+    id: 'share:pattern:分享给N个好友',
+    name: '分享/转发给N个好友/群',
+    category: '诱导分享',
+    severity: 'block',
+    reason: SHARE,
+    suggestions: ['删去人数和奖励条件，改为自愿分享'],
+    anchors: '好友/朋友/群/人/同学/同事/宝妈/家长/亲友/闺蜜/联系人',
+    before: `(?:分享|转发|转|发|推荐|邀请|邀|拉|叫上|喊上|带上|艾特|圈|发送|推送)(?:给|到|至|进|入)?(?:身边的?)?(?:满|够|齐|足)?${N}(?:个|位|名)?(?:以上)?(?:微信|qq|好友)?$`,
+  },
+  {
+    id: 'share:pattern:分享N次',
+    name: '分享/转发N次',
+    category: '诱导分享',
+    severity: 'block',
+    reason: SHARE,
+    suggestions: ['删去次数和奖励条件，改为自愿分享'],
+    anchors: '次',
+    before: `(?:分享|转发)(?:给好友|到朋友圈|朋友圈)?(?:满|够)?${N}$`,
+  },
+  {
+    id: 'share:pattern:集N个赞',
+    name: '集满N个赞',
+    category: '诱导分享',
+    severity: 'block',
+    reason: SHARE,
+    suggestions: ['删去集赞条件'],
+    anchors: '赞',
+    before: `(?:集|攒|收集|凑|点|获得|拿到|积)(?:满|够|齐|到)?${N}(?:个|条)?$`,
+  },
+  {
+    id: 'share:pattern:点赞满N',
+    name: '点赞满N',
+    category: '诱导分享',
+    severity: 'block',
+    reason: SHARE,
+    suggestions: ['删去集赞条件'],
+    anchors: '点赞/赞数',
+    after: `^(?:数)?(?:满|达到|达|超过|过|够|破|到)${N}`,
+  },
+  {
+    id: 'abs:pattern:优于所有同类',
+    name: '超越/秒杀+所有同类',
+    category: '绝对化用语',
+    severity: 'block',
+    reason: COMPARE,
+    suggestions: ['写明可证明的具体优势，不与同类比较'],
+    anchors: '超越/超过/胜过/优于/好于/强于/领先/碾压/秒杀/吊打/完爆/甩开/打败/击败/力压/赶超/完胜/干掉/pk掉',
+    after:
+      '^(?:了)?(?:市面上|市场上|行业内|业内|国内外|全国|全球|全世界)?(?:的)?(?:(?:所有|一切|全部|任何|其他|其它|绝大多数|大部分|99%)(?:的)?(?:同类|同行|同级|竞品|别家|友商|对手|品牌|产品|商家|厂家|牌子)?|同类|同行|同级|竞品|别家|友商|对手|大牌|国际大牌|进口品牌)',
+  },
+  {
+    id: 'abs:pattern:比所有同类都好',
+    name: '比所有同类都好',
+    category: '绝对化用语',
+    severity: 'block',
+    reason: COMPARE,
+    suggestions: ['写明可证明的具体优势，不与同类比较'],
+    anchors: '比',
+    after:
+      '^(?:市面上|市场上|行业内|业内)?(?:的)?(?:所有|任何|一切|其他|其它|别的|别家|同行|同类)(?:的)?(?:同类|同行|品牌|商家|店|家|牌子|产品|竞品|厂家)?[^。！？；]{0,6}?(?:都|还)(?:要)?(?:好|强|便宜|低|实惠|划算|管用|优秀|出色|耐用|正宗)',
+  },
+  {
+    id: 'abs:pattern:同行都比不上',
+    name: '同行/别家都比不上',
+    category: '绝对化用语',
+    severity: 'block',
+    reason: COMPARE,
+    suggestions: ['写明可证明的具体优势，不与同类比较'],
+    anchors: '比不上/不如/比不了/没法比/赶不上/无法相比/没得比/望尘莫及/甘拜下风',
+    before: '(?:别家|别人家|其他家|其它家|其他品牌|其它品牌|其他商家|其他产品|同行|同类产品|同类|市面上的?|任何品牌|别的品牌|别的牌子|其他牌子|大牌|所有品牌)(?:的)?(?:产品|东西)?(?:都|全|统统|根本|完全|远远)*$',
+  },
+  {
+    id: 'abs:pattern:甩同行几条街',
+    name: '甩同行几条街',
+    category: '绝对化用语',
+    severity: 'warn',
+    reason: COMPARE,
+    suggestions: ['写明可证明的具体优势，不与同类比较'],
+    anchors: '几条街/几条马路',
+    before: '甩(?:了|开|出)?.{0,4}$',
+  },
+  {
+    id: 'abs:pattern:永远不会坏',
+    name: '永远不会+坏/褪色',
+    category: '绝对化用语',
+    severity: 'warn',
+    reason: FOREVER,
+    suggestions: ['写明保修或耐用年限'],
+    anchors: '坏/变形/褪色/掉色/生锈/起球/过期/失效/反弹/复发/磨损/开裂/发霉/变质/老化/损坏/断/掉漆/氧化/变黄/脱落/长回来/复胖',
+    before: '(?:永远|永久|一辈子|终身|终生|永)(?:都)?(?:不会|不|不用|无需|不再|没有)$',
+  },
+];
+
+/** The pattern entries, in the shape every other library entry has. */
+export const SHIPPED_PATTERNS: readonly RiskWord[] = LINES.map((l) => {
+  const w: RiskWord = {
+    id: l.id,
+    word: l.name,
+    category: l.category,
+    severity: l.severity,
+    reason: l.reason,
+    suggestions: l.suggestions,
+    anchors: l.anchors.split('/'),
+  };
+  if (l.before !== undefined) w.before = l.before;
+  if (l.after !== undefined) w.after = l.after;
+  return w;
+});
