@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SHIPPED_RISK_WORDS } from './library/shipped.js';
+import { expandCompounds, SHIPPED_RISK_WORDS } from './library/shipped.js';
 import { RISK_CATEGORIES, type RiskWord } from './risk-words.js';
 import { MAX_SCAN_LENGTH, RiskScanner } from './scanner.js';
 import { buildSkeleton, originsOf, skeletonText } from './skeleton.js';
@@ -164,6 +164,102 @@ describe('RiskScanner.scan', () => {
   });
 });
 
+describe('phrase patterns (anchor + context)', () => {
+  const found = (text: string): string[] => scanner.scan(text).map((f) => f.matched);
+
+  it.each([
+    ['保证录取理想院校', '保证录取'],
+    ['孩子一定能考上', '一定能考上'],
+    ['保证您一次通过雅思', '保证您一次通过'],
+    ['一对一辅导保证提高30分', '保证提高30分'],
+    ['7天瘦10斤', '7天瘦'],
+    ['坚持一个月瘦20斤', '瘦20斤'],
+    ['这款精华7日见效', '7日见效'],
+    ['喷剂用了立刻见效', '用了立刻见效'],
+    ['喝一个月血压就正常了', '血压就正常'],
+    ['贴三天就不咳嗽了', '三天就不咳嗽'],
+    ['每个月固定拿10%的分红', '每个月固定拿10%的分红'],
+    ['本金绝对安全', '本金绝对安全'],
+    ['分享给3个好友就能领', '分享给3个好友'],
+    ['转发到5个群领红包', '转发到5个群'],
+    ['集满20个赞送面膜', '集满20个赞'],
+    ['吸力超越所有同类产品', '超越所有同类'],
+    ['这个价格秒杀同行', '秒杀同行'],
+    ['别家都比不上我们的品质', '别家都比不上'],
+    ['这个锅永远不会坏', '永远不会坏'],
+  ])('finds the claim in "%s" and points at the whole phrase', (text, matched) => {
+    expect(found(text)).toContain(matched);
+  });
+
+  it.each([
+    '保证金会在7天内原路退还',
+    '我们会确保您的包裹安全送达',
+    '包裹已经通过海关查验',
+    '资料审核通过后马上发货',
+    '恭喜孩子考上了理想的学校',
+    '优惠券领取后7天内有效',
+    '3天内发货',
+    '衣服穿了就不能退了',
+    '血压正常的人也可以喝',
+    '我拉您进群，群里有3位客服',
+    '秒杀活动明天开始',
+    '超过7天就不能无理由退货了',
+    '比其他颜色更耐脏',
+    '天花板漏水可以预约师傅',
+    '您的永久地址会用于开票',
+    '账号注销后数据会永久删除',
+    '全国包邮，偏远地区除外',
+    '本产品符合国家标准GB 4806.7-2016',
+    '可以申请以旧换新的国家补贴',
+    '最近降温，第一次使用请先充满电',
+    '我们不承诺录取，只提供咨询',
+  ])('leaves the ordinary "%s" alone', (text) => {
+    expect(scanner.scan(text)).toEqual([]);
+  });
+
+  it('a negation before the whole phrase disarms it; context never crosses a sentence end', () => {
+    expect(words('我们不保证录取')).toEqual([]);
+    expect(words('我们无法保证提高30分')).toEqual([]);
+    expect(words('我们保证。录取结果以学校公布为准')).toEqual([]);
+  });
+
+  it('names the entry whose context pattern is not a valid regular expression', () => {
+    const bad: RiskWord = { id: 'x:bad', word: '坏规则', category: '虚假承诺', severity: 'block', reason: 'r', suggestions: [], anchors: ['考上'], before: '(保证$' };
+    expect(() => new RiskScanner([bad])).toThrow(/x:bad.*before pattern/);
+  });
+
+  it('an organisation can switch a pattern off by id like any word', () => {
+    const off = SHIPPED_RISK_WORDS.map((w) => (w.id === 'share:pattern:分享给N个好友' ? { ...w, enabled: false } : w));
+    expect(new RiskScanner(off).scan('分享给3个好友就能领').map((f) => f.id)).not.toContain('share:pattern:分享给N个好友');
+  });
+});
+
+describe('compound lines and look-alikes', () => {
+  it('expands [a/b] groups into every combination', () => {
+    expect(expandCompounds('[全球/世界][领先/一流]')).toEqual(['全球领先', '全球一流', '世界领先', '世界一流']);
+    expect(expandCompounds('没有之一')).toEqual(['没有之一']);
+    expect(SHIPPED_RISK_WORDS.some((w) => w.word === '世界一流')).toBe(true);
+  });
+
+  it.each([
+    ['第ー品牌', '第一品牌'], // katakana long vowel for 一
+    ['ロ碑第一', '口碑第一'], // katakana ro for 口
+    ['〇风险', '零风险'],
+    ['0风险', '零风险'],
+    ['叁天见效', 'N天/N次+见效'], // 大写 numeral
+    ['坚持一个月能⻓⾼5厘米', '瘦/减N斤'], // CJK radical supplement + Kangxi radical
+    ['Νο.1品牌', 'no.1'], // Greek capital Nu, omicron
+    ['тоp1', 'top1'], // Cyrillic te, o
+  ])('folds the look-alikes in "%s" (Unicode TR39 confusables)', (text, word) => {
+    expect(words(text)).toContain(word);
+  });
+
+  it('does not merge distinct everyday ideographs that TR39 lists as look-alikes (士/土, 胶)', () => {
+    expect(skeletonText('博士')).toBe('博士');
+    expect(skeletonText('胶水')).toBe('胶水');
+  });
+});
+
 describe('skeleton', () => {
   it('property: the fast skeleton equals the mapped one, and every mapped position points at its source', () => {
     const unit = fc.oneof(
@@ -193,25 +289,25 @@ interface EvalItem {
   text: string;
 }
 
-describe('evaluation set (test/fixtures/compliance/tuning/eval.jsonl)', () => {
+describe('tuning set (test/fixtures/compliance/tuning/eval.jsonl; the held-out set in heldout/ is measured separately)', () => {
   const here = dirname(fileURLToPath(import.meta.url));
   const items: EvalItem[] = readFileSync(join(here, '../../test/fixtures/compliance/tuning/eval.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as EvalItem);
 
-  it('recall ≥ 0.99 and false-positive rate ≤ 0.01', () => {
+  it('tuning set: recall 100 % and false-positive rate ≤ 0.5 % (printed)', () => {
     const risky = items.filter((i) => i.risky);
     const clean = items.filter((i) => !i.risky);
-    expect(risky.length).toBeGreaterThanOrEqual(150);
-    expect(clean.length).toBeGreaterThanOrEqual(300);
+    expect(risky.length).toBeGreaterThanOrEqual(550);
+    expect(clean.length).toBeGreaterThanOrEqual(580);
     // A risky sentence counts as caught when a finding of its labelled category is reported.
     const missed = risky.filter((i) => !scanner.scan(i.text).some((f) => f.category === i.category));
     const flagged = clean.filter((i) => scanner.scan(i.text).length > 0);
     const recall = 1 - missed.length / risky.length;
     const fpRate = flagged.length / clean.length;
     console.log(
-      `compliance eval: recall ${(recall * 100).toFixed(2)}% (${risky.length - missed.length}/${risky.length}), ` +
+      `compliance tuning set: recall ${(recall * 100).toFixed(2)}% (${risky.length - missed.length}/${risky.length}), ` +
         `false positives ${(fpRate * 100).toFixed(2)}% (${flagged.length}/${clean.length})`,
     );
     for (const m of missed) console.log(`  missed ${m.id} [${m.category}/${m.evasion}] ${JSON.stringify(m.text)}`);
@@ -232,7 +328,8 @@ describe('evaluation set (test/fixtures/compliance/tuning/eval.jsonl)', () => {
     const heldOutFlagged = heldOut.filter((t) => scanner.scan(t).length > 0);
     console.log(`compliance held-out clean set (clean-heldout.txt, not asserted): flagged ${heldOutFlagged.length}/${heldOut.length}`);
     for (const t of heldOutFlagged) console.log(`  held-out flagged ${JSON.stringify(t)} → ${scanner.scan(t).map((x) => x.word).join(',')}`);
-    expect(recall).toBeGreaterThanOrEqual(0.99);
-    expect(fpRate).toBeLessThanOrEqual(0.01);
+    expect(missed.map((m) => m.id)).toEqual([]);
+    expect(recall).toBe(1);
+    expect(fpRate).toBeLessThanOrEqual(0.005);
   });
 });

@@ -65,7 +65,9 @@ function foldConfusables(t: Uint16Array): void {
   for (const [src, proto] of Object.entries(data)) {
     if (src.length !== 1) continue;
     const c = src.charCodeAt(0);
-    if (c < 0x80 || t[c] !== c || !letterOrDigit.test(src)) continue;
+    // Letters and digits; and the CJK radicals (symbols, but written as ideographs: ⻓ for 长).
+    const radical = c >= 0x2e80 && c <= 0x2fdf;
+    if (c < 0x80 || t[c] !== c || !(radical || letterOrDigit.test(src))) continue;
     if (isUnifiedIdeograph(c) && !IDEOGRAPH_LOOKALIKES.has(src)) continue;
     const target = ideographOf.get(proto) ?? proto;
     if (target.length !== 1 || !letterOrDigit.test(target)) continue;

@@ -101,7 +101,8 @@ const LINES: PatternLine[] = [
     reason: EFFECT,
     suggestions: ['效果因人而异'],
     anchors: '见效/起效/显效/有效果/看到效果/见到效果/出效果/效果明显/效果显著/瘦/变瘦/掉秤/变白/白了/美白/长高/年轻/变美/淡斑/祛斑/去皱/祛痘/去痘/痘痘消失/毛孔消失',
-    before: `${T}$`,
+    // Not after washing or wearing: "洗了三次就变白了" is a customer's complaint, not a claim.
+    before: `(?<!洗|洗了|洗过|穿|穿了|穿过|晒|晒了)${T}$`,
   },
   {
     id: 'promise:pattern:用了就见效',
