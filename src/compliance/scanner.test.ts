@@ -322,12 +322,12 @@ describe('tuning set (test/fixtures/compliance/tuning/eval.jsonl; the held-out s
       });
     const hardCaught = hard.filter((h) => scanner.scan(h.text).some((f) => f.category === h.category));
     console.log(`compliance probe set (hard-risky.txt, not asserted): caught ${hardCaught.length}/${hard.length}`);
-    const heldOut = readFileSync(join(here, '../../test/fixtures/compliance/tuning/clean-heldout.txt'), 'utf8')
+    const probeClean = readFileSync(join(here, '../../test/fixtures/compliance/tuning/clean-probe.txt'), 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-    const heldOutFlagged = heldOut.filter((t) => scanner.scan(t).length > 0);
-    console.log(`compliance held-out clean set (clean-heldout.txt, not asserted): flagged ${heldOutFlagged.length}/${heldOut.length}`);
-    for (const t of heldOutFlagged) console.log(`  held-out flagged ${JSON.stringify(t)} → ${scanner.scan(t).map((x) => x.word).join(',')}`);
+    const probeFlagged = probeClean.filter((t) => scanner.scan(t).length > 0);
+    console.log(`compliance probe clean set (clean-probe.txt, formerly held out, not asserted): flagged ${probeFlagged.length}/${probeClean.length}`);
+    for (const t of probeFlagged) console.log(`  probe flagged ${JSON.stringify(t)} → ${scanner.scan(t).map((x) => x.word).join(',')}`);
     expect(missed.map((m) => m.id)).toEqual([]);
     expect(recall).toBe(1);
     expect(fpRate).toBeLessThanOrEqual(0.005);
