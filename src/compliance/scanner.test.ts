@@ -250,8 +250,18 @@ describe('compound lines and look-alikes', () => {
     ['坚持一个月能⻓⾼5厘米', '瘦/减N斤'], // CJK radical supplement + Kangxi radical
     ['Νο.1品牌', 'no.1'], // Greek capital Nu, omicron
     ['тоp1', 'top1'], // Cyrillic te, o
+    ['𝟏𝟎𝟎%有效', '100%有效'], // mathematical bold digits (astral)
+    ['𝐍𝐨.𝟏品牌', 'no.1'],
+    ['第㊀品牌', '第一品牌'], // enclosed ideograph
   ])('folds the look-alikes in "%s" (Unicode TR39 confusables)', (text, word) => {
     expect(words(text)).toContain(word);
+  });
+
+  it('maps a finding on astral look-alikes back to what was written', () => {
+    const text = '这款𝟏𝟎𝟎%有效';
+    const [f] = scanner.scan(text);
+    expect(f!.matched).toBe('𝟏𝟎𝟎%有效');
+    expect(text.slice(f!.start, f!.end)).toBe(f!.matched);
   });
 
   it('does not merge distinct everyday ideographs that TR39 lists as look-alikes (士/土, 胶)', () => {
@@ -264,7 +274,7 @@ describe('skeleton', () => {
   it('property: the fast skeleton equals the mapped one, and every mapped position points at its source', () => {
     const unit = fc.oneof(
       fc.string({ unit: 'binary' }),
-      fc.constantFrom('最', '優', '惠', ' ', '*', '\u200b', '🔥', 'Ｏ', 'О', '１', '%', '\ud83d', '\ude00', '⼀'),
+      fc.constantFrom('最', '優', '惠', ' ', '*', '\u200b', '🔥', 'Ｏ', 'О', '１', '%', '\ud83d', '\ude00', '⼀', '𝟏', '𝐍', '\ud835', 'ロ', '⻓', '㊀'),
     );
     fc.assert(
       fc.property(fc.array(unit, { maxLength: 20 }), (parts) => {

@@ -13,6 +13,7 @@
  *   and o/O/〇 → 0, l/i/I → 1, so "NO.l", "1OO%" and "１００％" all read as digits. Both the text
  *   and the library words are folded the same way, so this only merges look-alikes;
  * - 壹 → 一 (the classic way of writing 第壹);
+ * - mathematical alphanumerics (U+1D400–1D7FF, surrogate pairs) → their NFKC letter or digit, one unit;
  * - dropped entirely (SKIP): white space, zero-width and other format characters (U+200B…, U+FEFF,
  *   soft hyphen), variation selectors, punctuation and symbols except "%" and sentence ends
  *   (。！？；), and emoji (surrogate
@@ -94,6 +95,12 @@ const SENTENCE_END = '。！？!?；;｡';
 const SKIP = 0;
 /** Marker in FOLD: high surrogate of an emoji plane (U+1F000–1FFFF); with its low surrogate, dropped. */
 const EMOJI_HIGH = 0xfffe;
+/**
+ * Marker in FOLD: high surrogate U+D835 (Mathematical Alphanumeric Symbols, U+1D400–1D7FF: 𝟏𝟎𝟎%, 𝐍𝐎.𝟏):
+ * with its low surrogate, one skeleton unit, `MATH[low - 0xDC00]` (NFKC, then folded), or dropped.
+ */
+const MATH_HIGH = 0xfffc;
+let MATH: Uint16Array | undefined;
 
 let FOLD: Uint16Array | undefined;
 
@@ -119,7 +126,9 @@ function buildFold(): Uint16Array {
     [0x2f00, 0x2fd5],
     [0xf900, 0xfaff],
     [0xff61, 0xffdc],
-    [0x2460, 0x2473], // ① … ⑳ (only 1–9 are single characters)
+    [0x2460, 0x24ff], // ① … ⑳, ⓪, Ⓐ… (multi-character ones such as ⑩ or ⒜ are left alone)
+    [0x2776, 0x2793], // dingbat circled digits ❶ … ➓
+    [0x3200, 0x33ff], // enclosed CJK ㊀ → 一, ㊣ → 正
     [0x2070, 0x209c], // super/subscripts
     [0x00b2, 0x00b9],
   ];
@@ -189,6 +198,13 @@ function buildFold(): Uint16Array {
   }
   for (let c = 0xfe00; c <= 0xfe0f; c++) t[c] = SKIP; // variation selectors
   for (let c = 0xd83c; c <= 0xd83e; c++) t[c] = EMOJI_HIGH; // emoji planes: drop the pair
+  const math = new Uint16Array(1024);
+  for (let low = 0; low < 1024; low++) {
+    const n = String.fromCodePoint(0x1d400 + low).normalize('NFKC');
+    math[low] = n.length === 1 && n.charCodeAt(0) < 0xd800 ? t[n.charCodeAt(0)]! : SKIP;
+  }
+  MATH = math;
+  t[0xd835] = MATH_HIGH;
   return t;
 }
 
@@ -228,7 +244,12 @@ export function skeletonText(text: string): string {
     const f = fold[c]!;
     if (f === c) continue;
     if (runStart < i) out += text.slice(runStart, i);
-    if (f === EMOJI_HIGH) {
+    if (f === MATH_HIGH) {
+      if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
+        const m = MATH![text.charCodeAt(++i) - 0xdc00]!;
+        if (m !== SKIP) out += String.fromCharCode(m);
+      } else out += String.fromCharCode(c);
+    } else if (f === EMOJI_HIGH) {
       if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) i++;
       else out += String.fromCharCode(c); // lone surrogate: kept as is
     } else if (f !== SKIP) {
@@ -248,6 +269,18 @@ export function buildSkeleton(text: string): Skeleton {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     let f = fold[c]!;
+    if (f === MATH_HIGH) {
+      if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
+        const m = MATH![text.charCodeAt(i + 1) - 0xdc00]!;
+        if (m !== SKIP) {
+          origin[units.length] = i;
+          units.push(m);
+        }
+        i++;
+        continue;
+      }
+      f = c;
+    }
     if (f === EMOJI_HIGH) {
       if (i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
         i++;
@@ -277,6 +310,13 @@ export function originsOf(text: string, positions: readonly number[]): number[] 
   for (let i = 0; i < n && want < positions.length; i++) {
     const c = text.charCodeAt(i);
     const f = fold[c]!;
+    if (f === MATH_HIGH && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
+      const at = i++;
+      if (MATH![text.charCodeAt(i) - 0xdc00]! === SKIP) continue;
+      while (want < positions.length && positions[want] === k) out[want++] = at;
+      k++;
+      continue;
+    }
     if (f === EMOJI_HIGH && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1))) {
       i++;
       continue;
