@@ -253,6 +253,7 @@ describe('compound lines and look-alikes', () => {
     ['𝟏𝟎𝟎%有效', '100%有效'], // mathematical bold digits (astral)
     ['𝐍𝐨.𝟏品牌', 'no.1'],
     ['第㊀品牌', '第一品牌'], // enclosed ideograph
+    ['❶00%有效', '100%有效'], // dingbat circled digit
   ])('folds the look-alikes in "%s" (Unicode TR39 confusables)', (text, word) => {
     expect(words(text)).toContain(word);
   });

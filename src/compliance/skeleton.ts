@@ -127,7 +127,6 @@ function buildFold(): Uint16Array {
     [0xf900, 0xfaff],
     [0xff61, 0xffdc],
     [0x2460, 0x24ff], // ① … ⑳, ⓪, Ⓐ… (multi-character ones such as ⑩ or ⒜ are left alone)
-    [0x2776, 0x2793], // dingbat circled digits ❶ … ➓
     [0x3200, 0x33ff], // enclosed CJK ㊀ → 一, ㊣ → 正
     [0x2070, 0x209c], // super/subscripts
     [0x00b2, 0x00b9],
@@ -138,6 +137,8 @@ function buildFold(): Uint16Array {
       if (n.length === 1 && n.charCodeAt(0) !== c) t[c] = t[n.charCodeAt(0)]!;
     }
   }
+  // Dingbat circled digits (no NFKC form): ❶…❾, ➀…➈, ➊…➒ → 1…9.
+  for (const first of [0x2776, 0x2780, 0x278a]) for (let d = 0; d < 9; d++) t[first + d] = 0x31 + d;
   // 繁体 → 简体, per character (1:1 results only).
   // Taiwan standard first; Hong Kong variants (e.g. 峯, 綫) fill what Taiwan left unchanged.
   const ranges: Array<[number, number]> = [
