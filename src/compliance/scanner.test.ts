@@ -223,6 +223,13 @@ describe('phrase patterns (anchor + context)', () => {
     expect(words('我们保证。录取结果以学校公布为准')).toEqual([]);
   });
 
+  it('a term named as forbidden is not a claim; one span is reported once, as the entry listed first', () => {
+    expect(words('好评返现是违规的，我们不做')).toEqual([]);
+    expect(words('保本属于违规宣传')).toEqual([]);
+    expect(scanner.scan('五星好评返现5元').map((f) => [f.id, f.matched])).toEqual([['share:五星好评返现', '五星好评返现']]);
+    expect(scanner.scan('瘦下来永不反弹').map((f) => f.category)).toEqual(['虚假承诺']);
+  });
+
   it('names the entry whose context pattern is not a valid regular expression', () => {
     const bad: RiskWord = { id: 'x:bad', word: '坏规则', category: '虚假承诺', severity: 'block', reason: 'r', suggestions: [], anchors: ['考上'], before: '(保证$' };
     expect(() => new RiskScanner([bad])).toThrow(/x:bad.*before pattern/);

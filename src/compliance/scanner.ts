@@ -40,6 +40,18 @@ const NEGATIONS: readonly string[] = [
   '不保证', '不能保证', '无法保证', '没法保证', '不敢保证', '不承诺', '不做', '严禁', '禁止', '杜绝', '拒绝',
 ];
 
+/**
+ * What, right after a risk word, says it is being named as forbidden rather than claimed
+ * ("好评返现是违规的，我们不做", "保本属于违规宣传"): such an occurrence is dropped like a negated one.
+ */
+const DISCLAIMERS_AFTER: readonly string[] = ['是违规', '是违法', '属于违规', '属于违法', '是不允许', '是不被允许', '是禁止', '是被禁止', '是广告法禁止', '违反广告法', '违规的', '违法的', '都是违规', '都是违法'];
+
+/** True when the skeleton `s` continues at `end` with a disclaimer. */
+function isDisclaimed(s: string, end: number): boolean {
+  for (const d of DISCLAIMERS_AFTER) if (s.startsWith(d, end)) return true;
+  return false;
+}
+
 /** Last code unit of some negation: a hit whose preceding unit is not one of these is not negated. */
 const NEGATION_ENDS = new Set(NEGATIONS.map((n) => n.charCodeAt(n.length - 1)));
 
@@ -201,7 +213,7 @@ export class RiskScanner {
       this.hitEntry[i] = p.entry;
       this.hitStart[i] = start;
       this.hitEnd[i] = end;
-      this.hitNegated[i] = isNegated(s, start);
+      this.hitNegated[i] = isNegated(s, start) || isDisclaimed(s, end);
     }
   }
 
@@ -245,8 +257,11 @@ export class RiskScanner {
         const len = he[h]! - hs[h]!;
         for (const o of all) {
           if (o === h || hs[o]! > hs[h]! || he[h]! > he[o]!) continue;
-          // Inside a longer hit; or the same span found twice (two anchors of one pattern): keep the first.
-          if (he[o]! - hs[o]! > len || (o < h && he[o]! - hs[o]! === len && entry[o] === entry[h])) return false;
+          // Inside a longer hit: reported as the longer one.
+          // The same span found by two entries (a word and a pattern, or two anchors): reported once,
+          // as the entry listed first (words come before patterns).
+          if (he[o]! - hs[o]! > len) return false;
+          if (he[o]! - hs[o]! === len && (entry[o]! < entry[h]! || (entry[o] === entry[h] && o < h))) return false;
         }
         return true;
       });
