@@ -190,10 +190,10 @@ function buildFold(): Uint16Array {
   const drop = /[\p{Z}\p{P}\p{S}\p{Cc}\p{Cf}\p{Mn}\p{Me}]/u;
   for (let c = 0; c < 65536; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
-    if (c === 0x25) continue; // % is part of "100%"
+    if (c === 0x25 || c === 0x40) continue; // % is part of "100%"; @ names people to share with (@3位好友)
     if (SENTENCE_END.includes(String.fromCharCode(c))) continue; // kept: a word never spans two sentences
     const f = t[c]!;
-    if (f === 0x25) continue;
+    if (f === 0x25 || f === 0x40) continue;
     // Test the folded character: a Kangxi radical (category So) folds to an ideograph and stays.
     if (drop.test(String.fromCharCode(f))) t[c] = SKIP;
   }
