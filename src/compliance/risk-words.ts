@@ -52,6 +52,12 @@ export interface RiskWord {
   before?: string;
   /** Like `before`, right after the anchor, written starting with `^` (may be a lookahead only). */
   after?: string;
+  /**
+   * Speed only: the characters a matching `before` context can end with. A hit whose preceding
+   * skeleton character is not one of them is rejected without running the expression (for anchors
+   * that are frequent in ordinary text, such as 人 or 好友). Leave out when unsure.
+   */
+  beforeEnds?: string;
 }
 
 /** One occurrence of a risk word in a scanned text. */

@@ -230,6 +230,15 @@ describe('phrase patterns (anchor + context)', () => {
     expect(scanner.scan('瘦下来永不反弹').map((f) => f.category)).toEqual(['虚假承诺']);
   });
 
+  it('beforeEnds (a speed-only prefilter) never changes a finding on the tuning set', () => {
+    const plain = new RiskScanner(SHIPPED_RISK_WORDS.map(({ beforeEnds: _ends, ...w }) => w));
+    const texts = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/compliance/tuning/eval.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { text: string }).text);
+    for (const t of texts) expect(scanner.scan(t), t).toEqual(plain.scan(t));
+  });
+
   it('names the entry whose context pattern is not a valid regular expression', () => {
     const bad: RiskWord = { id: 'x:bad', word: '坏规则', category: '虚假承诺', severity: 'block', reason: 'r', suggestions: [], anchors: ['考上'], before: '(保证$' };
     expect(() => new RiskScanner([bad])).toThrow(/x:bad.*before pattern/);

@@ -70,24 +70,31 @@ function isAsciiAlnum(c: number): boolean {
 
 /** Context of a pattern entry (`before`/`after` compiled once, shared by all its anchors). */
 interface Context {
+  /** Sticky lookbehind at the anchor's start: the cheap test, one attempt per hit. */
   before: RegExp | undefined;
+  /** The same expression anchored at the end of a slice: where the context starts (leftmost), run only on success. */
+  beforeSpan: RegExp | undefined;
   after: RegExp | undefined;
+  /** `beforeEnds` as code units, or undefined when any character may end the context. */
+  beforeEnds: Set<number> | undefined;
 }
 
+/** How far back (skeleton code units) the start of a matched `before` context is looked for. */
+const BEFORE_REACH = 32;
+
 /**
- * How far (skeleton code units) a `before`/`after` context may reach from its anchor. Context
- * never crosses a sentence end (。！？；), whatever this says.
+ * Compiles a context expression of a library entry, naming the entry when it is not valid. Both are
+ * run in place on the whole skeleton, one attempt per anchor hit, no copying: `after` as a sticky
+ * expression at the anchor's end; `before` as a sticky empty match at the anchor's start whose
+ * lookbehind captures the context (so its length is where the finding starts). A context never
+ * crosses a sentence end because no pattern's expression matches 。！？； (the shipped ones are
+ * written so; `[^。！？；]` where they allow any character).
  */
-const CONTEXT_WINDOW = 16;
-
-const SENTENCE_ENDS = new Set([...'。！？!?；;｡'].map((c) => c.charCodeAt(0)));
-
-/** Compiles a context expression of a library entry, naming the entry when it is not valid. */
 function compileContext(e: RiskWord, source: string | undefined, edge: '$' | '^'): RegExp | undefined {
   if (source === undefined || source === '') return undefined;
-  const anchored = edge === '$' ? (source.endsWith('$') ? source : `(?:${source})$`) : source.startsWith('^') ? source : `^(?:${source})`;
+  const body = edge === '$' ? source.replace(/\$$/, '') : source.replace(/^\^/, '');
   try {
-    return new RegExp(anchored, 'u');
+    return edge === '$' ? new RegExp(`(?<=${body})`, 'uy') : new RegExp(body, 'uy');
   } catch (err) {
     throw new Error(`Risk word ${e.id}: its ${edge === '$' ? 'before' : 'after'} pattern is not a valid regular expression (${(err as Error).message}); fix the pattern.`);
   }
@@ -148,7 +155,12 @@ export class RiskScanner {
       kept.push(e);
       const context: Context | undefined =
         e.before !== undefined || e.after !== undefined
-          ? { before: compileContext(e, e.before, '$'), after: compileContext(e, e.after, '^') }
+          ? {
+              before: compileContext(e, e.before, '$'),
+              beforeSpan: e.before === undefined || e.before === '' ? undefined : new RegExp(`(?:${e.before.replace(/\$$/, '')})$`, 'u'),
+              after: compileContext(e, e.after, '^'),
+              beforeEnds: e.beforeEnds === undefined ? undefined : new Set([...skeletonOf(e.beforeEnds)].map((c) => c.charCodeAt(0))),
+            }
           : undefined;
       const add = (k: string, allow: boolean): void => {
         keys.push(k);
@@ -190,16 +202,17 @@ export class RiskScanner {
     if (p.context !== undefined) {
       const { before, after } = p.context;
       if (before !== undefined) {
-        let from = start;
-        while (from > 0 && start - from < CONTEXT_WINDOW && !SENTENCE_ENDS.has(s.charCodeAt(from - 1))) from--;
-        const m = before.exec(s.slice(from, start));
-        if (m === null) return;
-        start -= m[0].length;
+        const ends = p.context.beforeEnds;
+        if (ends !== undefined && (start === 0 || !ends.has(s.charCodeAt(start - 1)))) return;
+        before.lastIndex = start;
+        if (!before.test(s)) return;
+        // Lookbehind captures are not leftmost-longest, so the span comes from the forward expression.
+        const m = p.context.beforeSpan!.exec(s.slice(Math.max(0, start - BEFORE_REACH), start));
+        if (m !== null) start -= m[0].length;
       }
       if (after !== undefined) {
-        let to = end;
-        while (to < s.length && to - end < CONTEXT_WINDOW && !SENTENCE_ENDS.has(s.charCodeAt(to))) to++;
-        const m = after.exec(s.slice(end, to));
+        after.lastIndex = end;
+        const m = after.exec(s);
         if (m === null) return;
         end += m[0].length;
       }

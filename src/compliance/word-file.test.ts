@@ -384,7 +384,7 @@ describe('serializeWordFile', () => {
  * pattern's anchors and context stay with the shipped entry (a row with its id edits it), not in the file.
  */
 function normalised(w: RiskWord): RiskWord {
-  const { anchors: _anchors, before: _before, after: _after, ...rest } = w;
+  const { anchors: _anchors, before: _before, after: _after, beforeEnds: _ends, ...rest } = w;
   return { ...rest, allow: w.allow ?? [], enabled: w.enabled !== false };
 }
 

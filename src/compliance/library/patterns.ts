@@ -50,6 +50,7 @@ interface PatternLine {
   anchors: string;
   before?: string;
   after?: string;
+  beforeEnds?: string;
 }
 
 const EDU = '《广告法》第二十四条禁止对升学、通过考试、取得证书或培训效果作出保证性承诺';
@@ -163,7 +164,7 @@ const LINES: PatternLine[] = [
     suggestions: ['效果因人而异'],
     anchors: '白',
     before: `${C}$`,
-    after: '^(?:了|[一二两三几0-9]+个?度|回来|$)',
+    after: '^(?:了|[一二两三几0-9]+个?度|回来|(?=[。！？；!?;]|$))',
   },
   {
     id: 'promise:pattern:减重数字',
@@ -289,6 +290,7 @@ const LINES: PatternLine[] = [
     suggestions: ['删去人数和奖励条件，改为自愿分享'],
     anchors: '好友/朋友/群/人/同学/宝妈/家长/亲友/闺蜜/联系人/新用户/用户/新人/新会员/会员/新朋友',
     before: `(?:分享|转发|转|发|推荐|邀请|邀|拉|叫上|喊上|带上|艾特|@|圈|发送|推送)(?:你的|您的)?(?:这条消息|这条|这个|这篇文章|文章|链接|海报|活动|二维码|视频|图片|截图|消息|小程序|新)?(?:给|到|至|进|入)?(?:身边的?)?(?:满|够|齐|足)?${N}(?:个|位|名)?(?:以上)?(?:微信|qq|好友)?$`,
+    beforeEnds: '0123456789一二两三四五六七八九十百千万几半个位名上信q友',
   },
   {
     id: 'share:pattern:分享N次',
@@ -299,6 +301,7 @@ const LINES: PatternLine[] = [
     suggestions: ['删去次数和奖励条件，改为自愿分享'],
     anchors: '次',
     before: `(?:分享|转发)(?:给好友|到朋友圈|朋友圈)?(?:满|够)?${N}$`,
+    beforeEnds: '0123456789一二两三四五六七八九十百千万几半',
   },
   {
     id: 'share:pattern:集N个赞',
@@ -309,6 +312,7 @@ const LINES: PatternLine[] = [
     suggestions: ['删去集赞条件'],
     anchors: '赞',
     before: `(?:集|攒|收集|凑|点|获得|拿到|积)(?:满|够|齐|到)?${N}(?:个|条)?$`,
+    beforeEnds: '0123456789一二两三四五六七八九十百千万几半个条',
   },
   {
     id: 'share:pattern:点赞满N',
@@ -351,6 +355,7 @@ const LINES: PatternLine[] = [
     anchors: '人',
     before: `(?:满|凑够|凑满|集齐|达到|够|拉够|邀满)${N}(?:个|位|名)?$`,
     after: '^(?:就|即|即可|可|可以|后)?(?:送|领|得|免费|免单|返|奖|减|赠|抽)',
+    beforeEnds: '0123456789一二两三四五六七八九十百千万几半个位名',
   },
   {
     id: 'share:pattern:转发到群就送',
@@ -615,7 +620,7 @@ const LINES: PatternLine[] = [
     anchors: '包会',
     // Not a bag or bread that "will…" (这个包会不会掉色, 面包会过期吗): only where a course ends.
     before: '(?<!面|书|钱|背|手|红|皮|挎|纸|礼|打|邮|菜|包|个|的)$',
-    after: '^(?:为止|了|的|学会|$)',
+    after: '^(?:为止|了|的|学会|(?=[。！？；!?;]|$))',
   },
   {
     id: 'abs:pattern:同行没有一家能做到',
@@ -645,7 +650,7 @@ const LINES: PatternLine[] = [
     reason: COMPARE,
     suggestions: ['写明可证明的具体优势，不与同类比较'],
     anchors: '几条街/几条马路',
-    before: '甩(?:了|开|出)?.{0,4}$',
+    before: '甩(?:了|开|出)?[^。！？；!?;]{0,4}$',
   },
   {
     id: 'abs:pattern:永远不会坏',
@@ -656,6 +661,7 @@ const LINES: PatternLine[] = [
     suggestions: ['写明保修或耐用年限'],
     anchors: '坏/掉/变形/褪色/掉色/生锈/起球/过期/失效/反弹/复发/磨损/开裂/发霉/变质/老化/损坏/断/掉漆/氧化/变黄/脱落/长回来/复胖',
     before: '(?:永远|永久|一辈子|终身|终生|永)(?:都)?(?:不会|不|不用|无需|不再|没有)$',
+    beforeEnds: '会不用需再有',
   },
 ];
 
@@ -672,5 +678,6 @@ export const SHIPPED_PATTERNS: readonly RiskWord[] = LINES.map((l) => {
   };
   if (l.before !== undefined) w.before = l.before;
   if (l.after !== undefined) w.after = l.after;
+  if (l.beforeEnds !== undefined) w.beforeEnds = l.beforeEnds;
   return w;
 });
