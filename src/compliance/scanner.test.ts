@@ -270,6 +270,7 @@ describe('compound lines and look-alikes', () => {
     ['𝐍𝐨.𝟏品牌', 'no.1'],
     ['第㊀品牌', '第一品牌'], // enclosed ideograph
     ['❶00%有效', '100%有效'], // dingbat circled digit
+    ['三夭见效', 'N天/N次+见效'], // 形近字 夭 for 天 (hand-picked, not in TR39)
   ])('folds the look-alikes in "%s" (Unicode TR39 confusables)', (text, word) => {
     expect(words(text)).toContain(word);
   });

@@ -45,6 +45,9 @@ const IDEOGRAPH_LOOKALIKES = new Set(['囗']);
 const NUMERALS: Record<string, string> = {
   壹: '一', 贰: '二', 叁: '三', 肆: '四', 伍: '五', 陆: '六', 柒: '七', 捌: '八', 玖: '九', 拾: '十', 佰: '百', 仟: '千',
   零: '〇', 弍: '二', 弎: '三',
+  // 形近字 that TR39 does not list but that are written to evade (三夭见效, 分亨给好友): hand-picked,
+  // each a rare character whose everyday look-alike is in the library.
+  夭: '天', 亨: '享', 曰: '日',
 };
 
 /**
