@@ -83,7 +83,7 @@ export const HEALTH_MONEY_PATTERNS: PatternLine[] = [
     severity: 'block',
     reason: FINANCE,
     suggestions: ['删去收益承诺，加上"投资有风险"提示'],
-    anchors: '翻倍/翻番/翻一番/翻两番/回本/赚回本金/翻几倍',
+    anchors: '翻倍/翻番/翻一番/翻两番/回本/赚回本金/翻几倍/赚回来/挣回来/赚回/回本了',
     before: `${T}$`,
   },
   {
@@ -208,7 +208,7 @@ export const HEALTH_MONEY_PATTERNS: PatternLine[] = [
     suggestions: ['删去收益承诺，加上"投资有风险"提示'],
     anchors: '收益/回报/利息/分红/返利/返息/收益率',
     before: '(?:每天|每日|每月|每周|每年|日|月|周|天天|月月)$',
-    after: `^(?:率)?(?:高达|可达|达到|稳定|都有|有|就有|能有)?(?:[0-9]+%|${N}个点)`,
+    after: `^(?:率)?(?:高达|可达|达到|稳定|都有|有|就有|能有)?(?:[0-9]+%|${N}个点|${N}(?:多)?(?:元|块|万)|[一二两三四五六七八九十几]+[百千万])`,
   },
   {
     id: 'finance:pattern:保证每月收入',

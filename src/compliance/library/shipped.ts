@@ -3,9 +3,10 @@
  *
  * Written as one block of lines per category so a reviewer can read it like a list:
  *
- *     word | suggestion,suggestion | severity | allow,allow | reason
+ *     word | suggestion,suggestion | severity | allow,allow | reason | id
  *
- * Every field after the word is optional: an empty or missing field takes the category default.
+ * Every field after the word is optional: an empty or missing field takes the category default; `id`
+ * keeps an entry's id when it moves to another category (the default id is `<code>:<word>`).
  *
  * How this list stays quiet on ordinary customer-service text (documented rule):
  * - Single characters are never entries. "最" alone is in every other reply (最近、最后、最快明天到、
@@ -222,7 +223,11 @@ top1|知名|block
 甩同行|优于|warn
 [国货/颜值/性价比/行业/同价位/效果/音质/画质/品质/口感/平价/护肤/彩妆/天花板]天花板|口碑好|warn
 天花板级|口碑好|warn
-# 永久、终身 (绝对化的期限承诺)
+# 永久、终身 (绝对化的期限承诺; the first four moved here from 虚假承诺 and keep their ids)
+永不褪色|不易褪色||||promise:永不褪色
+永不变形|不易变形||||promise:永不变形
+永不磨损|耐磨||||promise:永不磨损
+终身保修|延长保修（写明条款）|warn|||promise:终身保修
 [永久/终身/终生/永远/一辈子][保价/价保/换新/免费换新/不收费/不要钱/免年费/有效/免费/保修/质保/保值/增值/包换/包退/受益/保障/免单/免息/不坏/不变形/不褪色/不掉色/不生锈/不起球/不过期/不失效]|长期（写明期限）|warn
 [永久/终身/终生/一辈子/永远][不反弹/不复发/脱毛/去除/根除/祛除/美白/不长/根治]|效果因人而异|block
 永[不过期/不失效/不掉色/不生锈/不起球/不开裂/不发霉/不变质/不老化/不损坏/不掉漆/不氧化/不变黄/不脱落/不复胖/不复发]|长期（写明期限）|warn
@@ -292,10 +297,6 @@ top1|知名|block
 保瘦|科学管理体重
 躺着瘦|科学管理体重
 不节食|科学管理体重|warn
-永不褪色|不易褪色
-永不变形|不易变形
-永不磨损|耐磨
-终身保修|延长保修（写明条款）|warn
 考不过退费|未通过可按协议退费（写明条件）|warn
 不过退款|未通过可按协议退费（写明条件）|warn
 # 升学、考试、培训效果 (第二十四条)
@@ -324,6 +325,7 @@ top1|知名|block
 [躺着也能瘦/不运动也能瘦/不节食也能瘦/不运动就能瘦/边吃边瘦/越吃越瘦/想吃就吃还能瘦/狂瘦/暴瘦/必瘦/稳瘦/轻松瘦]|科学管理体重
 [不瘦/没瘦/瘦不下来/不白/没变白/不长高/没效果/无效果/没有效果][退款/全退/全额退/退钱/不要钱/包退]|不满意可按规则退款
 [确保/肯定/一定/保证]有效果|效果因人而异
+[效果/疗效/功效][有保障/百分之百有保障/百分百有保障/100%有保障/绝对有保障/有保证/看得见/立现]|效果因人而异
 [抹哪瘦哪/涂哪瘦哪/贴哪瘦哪/想瘦哪瘦哪/哪里胖抹哪里/哪胖抹哪/指哪瘦哪]|科学管理体重
 [越涂越/越用越/越抹越/越敷越/越喝越/越吃越/越洗越/越擦越][白/瘦/年轻/嫩/亮/美/水润/紧致]|效果因人而异
 见证奇迹|效果因人而异|warn
@@ -596,6 +598,8 @@ top1|知名|block
 本命年转运|本命年礼物
 升官发财|祝福
 挡小人|寓意吉祥
+[财运/好运/桃花运/官运/运势][亨通/滚滚/旺旺/大旺/爆棚/连连/大增]|寓意美好|warn
+[化解/挡/防/驱/避/化][小人/煞气/霉运/厄运/灾祸/血光之灾/血光]|寓意吉祥
 旺事业|寓意吉祥
 `,
   },
@@ -684,7 +688,7 @@ function parseBlocks(blocks: CategoryBlock[]): RiskWord[] {
   const seen = new Set<string>();
   for (const b of blocks) {
     for (const line of linesOf(b)) {
-      const [written = '', sugg, sev, allow, reason] = line.split('|');
+      const [written = '', sugg, sev, allow, reason, fixedId] = line.split('|');
       const severity = sev === 'block' || sev === 'warn' ? sev : b.severity;
       const compound = written.includes('[');
       for (const word of expandCompounds(written)) {
@@ -696,7 +700,7 @@ function parseBlocks(blocks: CategoryBlock[]): RiskWord[] {
         }
         seen.add(word);
         const entry: RiskWord = {
-          id: `${b.code}:${word}`,
+          id: fixedId !== undefined && fixedId.trim() !== '' ? fixedId.trim() : `${b.code}:${word}`,
           word,
           category: b.category,
           severity,
