@@ -34,6 +34,7 @@ import * as OpenCC from 'opencc-js';
 import { SHIPPED_RISK_WORDS } from '../src/compliance/library/shipped.js';
 import type { RiskWord } from '../src/compliance/risk-words.js';
 import { RiskScanner } from '../src/compliance/scanner.js';
+import { skeletonText } from '../src/compliance/skeleton.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -232,12 +233,14 @@ export async function runComplianceScanBench(opts: { messages?: number; rounds?:
   const t0 = performance.now();
   const scanner = new RiskScanner(enabled);
   const scannerBuildMs = performance.now() - t0;
-  const mint = new Mint(enabled.map((w) => w.word));
+  // Phrase patterns (anchors + context) have a name, not a word to plant or to give mint-filter.
+  const plantable = enabled.filter((w) => w.anchors === undefined);
+  const mint = new Mint(plantable.map((w) => w.word));
 
   const specs: Array<{ set: ComplianceSetName; mix: string; corpus: OutboundCorpus }> = [
-    { set: 'clean', mix: 'all clean replies (1 sentence in 5 a near-miss: 第一次, 100%纯棉…)', corpus: makeOutboundCorpus(n, 501, 0, 0, 0, enabled) },
-    { set: 'mixed', mix: '90% clean, 10% with a risk word (1/3 evaded)', corpus: makeOutboundCorpus(n, 502, 0.1, 1 / 3, 1, enabled) },
-    { set: 'heavy', mix: 'every message 1-3 risk words (1/2 evaded)', corpus: makeOutboundCorpus(n, 503, 1, 0.5, 3, enabled) },
+    { set: 'clean', mix: 'all clean replies (1 sentence in 5 a near-miss: 第一次, 100%纯棉…)', corpus: makeOutboundCorpus(n, 501, 0, 0, 0, plantable) },
+    { set: 'mixed', mix: '90% clean, 10% with a risk word (1/3 evaded)', corpus: makeOutboundCorpus(n, 502, 0.1, 1 / 3, 1, plantable) },
+    { set: 'heavy', mix: 'every message 1-3 risk words (1/2 evaded)', corpus: makeOutboundCorpus(n, 503, 1, 0.5, 3, plantable) },
   ];
 
   const ours = (t: string): number => scanner.scan(t).length;
@@ -277,8 +280,10 @@ export async function runComplianceScanBench(opts: { messages?: number; rounds?:
       const found = scanner.scan(messages[i]!);
       for (const w of want) {
         check.planted++;
-        // Found as itself or inside a longer library word (nesting: 最低价 planted next to 全网…).
-        if (found.some((f) => f.word.includes(w.word) || w.word.includes(f.word))) check.plantedFound++;
+        // Found as itself or inside a longer library word or phrase pattern (nesting: 最低价 planted
+        // next to 全网…, 包过 inside 保证包过), compared as written (skeletons) for evaded plantings.
+        const key = skeletonText(w.word);
+        if (found.some((f) => f.word.includes(w.word) || w.word.includes(f.word) || skeletonText(f.matched).includes(key))) check.plantedFound++;
         else if (!missExample) missExample = `${JSON.stringify(messages[i])}: planted ${w.word}, found ${JSON.stringify(found.map((f) => f.word))}`;
       }
     }

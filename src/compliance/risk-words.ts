@@ -38,6 +38,26 @@ export interface RiskWord {
   allow?: string[];
   /** False to switch a shipped entry off for an organisation without deleting it. */
   enabled?: boolean;
+  /**
+   * A phrase pattern instead of a plain word (shipped entries only, see `library/patterns.ts`): the
+   * entry matches where one of these anchors occurs AND its `before`/`after` context matches; `word`
+   * is then the pattern's name as shown to users (e.g. "保证+升学考试结果"), not something matched.
+   */
+  anchors?: string[];
+  /**
+   * Regular expression (source, over the skeleton: simplified, lower-case, no spaces or punctuation)
+   * that must match the text right before the anchor; the finding then starts where it starts.
+   * Written ending in `$`. Example: `(保证|确保|一定能)(您|孩子)?$` before 考上.
+   */
+  before?: string;
+  /** Like `before`, right after the anchor, written starting with `^` (may be a lookahead only). */
+  after?: string;
+  /**
+   * Speed only: the characters a matching `before` context can end with. A hit whose preceding
+   * skeleton character is not one of them is rejected without running the expression (for anchors
+   * that are frequent in ordinary text, such as 人 or 好友). Leave out when unsure.
+   */
+  beforeEnds?: string;
 }
 
 /** One occurrence of a risk word in a scanned text. */

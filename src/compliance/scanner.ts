@@ -40,6 +40,18 @@ const NEGATIONS: readonly string[] = [
   '不保证', '不能保证', '无法保证', '没法保证', '不敢保证', '不承诺', '不做', '严禁', '禁止', '杜绝', '拒绝',
 ];
 
+/**
+ * What, right after a risk word, says it is being named as forbidden rather than claimed
+ * ("好评返现是违规的，我们不做", "保本属于违规宣传"): such an occurrence is dropped like a negated one.
+ */
+const DISCLAIMERS_AFTER: readonly string[] = ['是违规', '是违法', '属于违规', '属于违法', '是不允许', '是不被允许', '是禁止', '是被禁止', '是广告法禁止', '违反广告法', '违规的', '违法的', '都是违规', '都是违法', '我们不做', '我们是不做', '我们从不做', '我们不搞', '我们是不搞', '我们不支持', '我们是不支持', '是不做的', '是不可以', '仅供参考', '我们做不到', '是做不到', '我们不能承诺', '我们无法承诺', '我们不敢保证'];
+
+/** True when the skeleton `s` continues at `end` with a disclaimer. */
+function isDisclaimed(s: string, end: number): boolean {
+  for (const d of DISCLAIMERS_AFTER) if (s.startsWith(d, end)) return true;
+  return false;
+}
+
 /** Last code unit of some negation: a hit whose preceding unit is not one of these is not negated. */
 const NEGATION_ENDS = new Set(NEGATIONS.map((n) => n.charCodeAt(n.length - 1)));
 
@@ -56,9 +68,43 @@ function isAsciiAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a);
 }
 
+/** Context of a pattern entry (`before`/`after` compiled once, shared by all its anchors). */
+interface Context {
+  /** Sticky lookbehind at the anchor's start: the cheap test, one attempt per hit. */
+  before: RegExp | undefined;
+  /** The same expression anchored at the end of a slice: where the context starts (leftmost), run only on success. */
+  beforeSpan: RegExp | undefined;
+  after: RegExp | undefined;
+  /** `beforeEnds` as code units, or undefined when any character may end the context. */
+  beforeEnds: Set<number> | undefined;
+}
+
+/** How far back (skeleton code units) the start of a matched `before` context is looked for. */
+const BEFORE_REACH = 32;
+
+/**
+ * Compiles a context expression of a library entry, naming the entry when it is not valid. Both are
+ * run in place on the whole skeleton, one attempt per anchor hit, no copying: `after` as a sticky
+ * expression at the anchor's end; `before` as a sticky empty match at the anchor's start whose
+ * lookbehind captures the context (so its length is where the finding starts). A context never
+ * crosses a sentence end because no pattern's expression matches 。！？； (the shipped ones are
+ * written so; `[^。！？；]` where they allow any character).
+ */
+function compileContext(e: RiskWord, source: string | undefined, edge: '$' | '^'): RegExp | undefined {
+  if (source === undefined || source === '') return undefined;
+  const body = edge === '$' ? source.replace(/\$$/, '') : source.replace(/^\^/, '');
+  try {
+    return edge === '$' ? new RegExp(`(?<=${body})`, 'uy') : new RegExp(body, 'uy');
+  } catch (err) {
+    throw new Error(`Risk word ${e.id}: its ${edge === '$' ? 'before' : 'after'} pattern is not a valid regular expression (${(err as Error).message}); fix the pattern.`);
+  }
+}
+
 interface Pattern {
   /** Index into `entries`. */
   entry: number;
+  /** Context that must surround the occurrence (pattern entries only). */
+  context: Context | undefined;
   /** True for an allow phrase of that entry, false for the entry's word itself. */
   allow: boolean;
   /** Skeleton length (code units). */
@@ -102,21 +148,32 @@ export class RiskScanner {
     let hasAllow = false;
     for (const e of entries) {
       if (e.enabled === false) continue;
-      const key = skeletonOf(e.word);
-      if (key === '') continue;
+      const anchors = (e.anchors ?? [e.word]).map(skeletonOf).filter((k) => k !== '');
+      if (anchors.length === 0) continue;
+      const key = anchors[0]!;
       const entry = kept.length;
       kept.push(e);
+      const context: Context | undefined =
+        e.before !== undefined || e.after !== undefined
+          ? {
+              before: compileContext(e, e.before, '$'),
+              beforeSpan: e.before === undefined || e.before === '' ? undefined : new RegExp(`(?:${e.before.replace(/\$$/, '')})$`, 'u'),
+              after: compileContext(e, e.after, '^'),
+              beforeEnds: e.beforeEnds === undefined ? undefined : new Set([...skeletonOf(e.beforeEnds)].map((c) => c.charCodeAt(0))),
+            }
+          : undefined;
       const add = (k: string, allow: boolean): void => {
         keys.push(k);
         patterns.push({
           entry,
+          context: allow ? undefined : context,
           allow,
           length: k.length,
           boundaryStart: isAsciiAlnum(k.charCodeAt(0)),
           boundaryEnd: isAsciiAlnum(k.charCodeAt(k.length - 1)),
         });
       };
-      add(key, false);
+      for (const k of new Set(anchors)) add(k, false);
       for (const phrase of e.allow ?? []) {
         const a = skeletonOf(phrase);
         // An allow phrase that does not contain the word could never apply: ignore it.
@@ -134,12 +191,32 @@ export class RiskScanner {
   }
 
   /** Called by the automaton for every pattern occurrence in `this.skeleton` (boundary rule applied here). */
-  private record(k: number, end: number): void {
+  private record(k: number, matchEnd: number): void {
+    let end = matchEnd;
     const s = this.skeleton;
     const p = this.patterns[k]!;
-    const start = end - p.length;
-    if (p.boundaryStart && start > 0 && isAsciiAlnum(s.charCodeAt(start - 1))) return;
-    if (p.boundaryEnd && end < s.length && isAsciiAlnum(s.charCodeAt(end))) return;
+    let start = end - p.length;
+    // A pattern's own context decides what may touch an anchor on the side it reads (cctv-1上榜).
+    if (p.boundaryStart && p.context?.before === undefined && start > 0 && isAsciiAlnum(s.charCodeAt(start - 1))) return;
+    if (p.boundaryEnd && p.context?.after === undefined && end < s.length && isAsciiAlnum(s.charCodeAt(end))) return;
+    if (p.context !== undefined) {
+      const { before, after } = p.context;
+      if (before !== undefined) {
+        const ends = p.context.beforeEnds;
+        if (ends !== undefined && (start === 0 || !ends.has(s.charCodeAt(start - 1)))) return;
+        before.lastIndex = start;
+        if (!before.test(s)) return;
+        // Lookbehind captures are not leftmost-longest, so the span comes from the forward expression.
+        const m = p.context.beforeSpan!.exec(s.slice(Math.max(0, start - BEFORE_REACH), start));
+        if (m !== null) start -= m[0].length;
+      }
+      if (after !== undefined) {
+        after.lastIndex = end;
+        const m = after.exec(s);
+        if (m === null) return;
+        end += m[0].length;
+      }
+    }
     if (p.allow) {
       const i = this.allowCount++;
       this.allowEntry[i] = p.entry;
@@ -150,7 +227,7 @@ export class RiskScanner {
       this.hitEntry[i] = p.entry;
       this.hitStart[i] = start;
       this.hitEnd[i] = end;
-      this.hitNegated[i] = isNegated(s, start);
+      this.hitNegated[i] = isNegated(s, start) || isDisclaimed(s, end);
     }
   }
 
@@ -193,7 +270,12 @@ export class RiskScanner {
       kept = all.filter((h) => {
         const len = he[h]! - hs[h]!;
         for (const o of all) {
-          if (o !== h && hs[o]! <= hs[h]! && he[h]! <= he[o]! && he[o]! - hs[o]! > len) return false;
+          if (o === h || hs[o]! > hs[h]! || he[h]! > he[o]!) continue;
+          // Inside a longer hit: reported as the longer one.
+          // The same span found by two entries (a word and a pattern, or two anchors): reported once,
+          // as the entry listed first (words come before patterns).
+          if (he[o]! - hs[o]! > len) return false;
+          if (he[o]! - hs[o]! === len && (entry[o]! < entry[h]! || (entry[o] === entry[h] && o < h))) return false;
         }
         return true;
       });
