@@ -24,8 +24,8 @@ const lines = (file: string) =>
 
 /** Floors under the figures measured when this file last changed (README, Compliance guard): a change
  *  to the library that loses held-out recall or adds held-out false positives fails here. */
-const RECALL_FLOOR = 0;
-const FALSE_POSITIVE_CEILING = 1;
+const RECALL_FLOOR = 0.7; // 277/394 measured
+const FALSE_POSITIVE_CEILING = 0.03; // 12/405 measured
 
 describe('held-out evaluation set (test/fixtures/compliance/heldout/)', () => {
   const scanner = new RiskScanner(SHIPPED_RISK_WORDS);
