@@ -44,14 +44,20 @@ describe('graceful shutdown (SIGTERM)', () => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  it('under load: 503 to callbacks while stopping, in-flight sends finish, exit 0 within the bound; after restart nothing lost, nothing sent twice', async () => {
+  /** A fresh data folder and mock WeCom, and the environment of a WeReply on a free port that stops within `timeoutSeconds`. */
+  async function setUp(timeoutSeconds: string) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-sigterm-'));
     dirs.push(dataDir);
     const mock = await startMockWeCom({ callbackRetryDelayMs: 300, callbackTimeoutMs: 1000 });
     mocks.push(mock);
     const port = await freePort();
     mock.setCallbackUrl(`http://127.0.0.1:${port}/wecom/kf/callback`);
-    const env = weReplyEnv(mock, { WEREPLY_DATA_DIR: dataDir, LOG_LEVEL: 'info', WEREPLY_SHUTDOWN_TIMEOUT_SECONDS: '10' });
+    const env = weReplyEnv(mock, { WEREPLY_DATA_DIR: dataDir, LOG_LEVEL: 'info', WEREPLY_SHUTDOWN_TIMEOUT_SECONDS: timeoutSeconds });
+    return { dataDir, mock, port, env };
+  }
+
+  it('under load: 503 to callbacks while stopping, in-flight sends finish, exit 0 within the bound; after restart nothing lost, nothing sent twice', async () => {
+    const { dataDir, mock, port, env } = await setUp('10');
     let child = await startWeReply(env, port, dataDir);
     children.push(child);
     await addRule(port);
@@ -103,13 +109,7 @@ describe('graceful shutdown (SIGTERM)', () => {
   }, 120_000);
 
   it('a send hanging past the bound does not hold the exit; the next start repeats it once with the same msgid', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wereply-sigterm-'));
-    dirs.push(dataDir);
-    const mock = await startMockWeCom({ callbackRetryDelayMs: 300, callbackTimeoutMs: 1000 });
-    mocks.push(mock);
-    const port = await freePort();
-    mock.setCallbackUrl(`http://127.0.0.1:${port}/wecom/kf/callback`);
-    const env = weReplyEnv(mock, { WEREPLY_DATA_DIR: dataDir, LOG_LEVEL: 'info', WEREPLY_SHUTDOWN_TIMEOUT_SECONDS: '2' });
+    const { dataDir, mock, port, env } = await setUp('2');
     let child = await startWeReply(env, port, dataDir);
     children.push(child);
     await addRule(port);
