@@ -1,6 +1,7 @@
 /**
- * The held-out measurement: test/fixtures/compliance/heldout/ was written by a reviewer who never saw the
- * scanner, its library or the tuning set, and it is never used to change the library. Nothing here may be
+ * The held-out measurements: test/fixtures/compliance/heldout/ and heldout-2/ were each written by a reviewer
+ * who never saw the scanner, its library, the tuning set or the other held-out set, and they are never used to
+ * change the library. Nothing here may be
  * tuned on: when a figure drops, fix the library from the 广告法 families and the tuning set, not from these
  * sentences.
  *
@@ -15,25 +16,30 @@ import { describe, expect, it } from 'vitest';
 import { SHIPPED_RISK_WORDS } from './library/shipped.js';
 import { RiskScanner } from './scanner.js';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/compliance/heldout');
-const lines = (file: string) =>
-  readFileSync(join(dir, file), 'utf8')
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/compliance');
+const lines = (dir: string, file: string) =>
+  readFileSync(join(fixtures, dir, file), 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
 
-/** Floors under the figures measured when this file last changed (README, Compliance guard): a change
- *  to the library that loses held-out recall or adds held-out false positives fails here. */
-const RECALL_FLOOR = 0.7; // 277/394 measured
-const FALSE_POSITIVE_CEILING = 0.03; // 12/405 measured
+/**
+ * Each held-out set, by a different reviewer, with floors under the figures measured when this file last
+ * changed (README, Compliance guard): a change to the library that loses held-out recall or adds held-out
+ * false positives fails here.
+ */
+const SETS = [
+  { dir: 'heldout', recallFloor: 0.7, falsePositiveCeiling: 0.03 }, // 277/394, 12/405
+  { dir: 'heldout-2', recallFloor: 0.58, falsePositiveCeiling: 0.043 }, // 245/421, 19/446
+];
 
-describe('held-out evaluation set (test/fixtures/compliance/heldout/)', () => {
+describe.each(SETS)('held-out evaluation set test/fixtures/compliance/$dir/', ({ dir, recallFloor, falsePositiveCeiling }) => {
   const scanner = new RiskScanner(SHIPPED_RISK_WORDS);
-  const risky = lines('risky.txt').map((l) => {
+  const risky = lines(dir, 'risky.txt').map((l) => {
     const at = l.indexOf('|');
     return { category: l.slice(0, at), text: l.slice(at + 1) };
   });
-  const clean = lines('clean.txt');
+  const clean = lines(dir, 'clean.txt');
 
   it('reports recall and false positives on text the library was not tuned on', () => {
     expect(risky.length).toBeGreaterThanOrEqual(300);
@@ -45,7 +51,7 @@ describe('held-out evaluation set (test/fixtures/compliance/heldout/)', () => {
     const fpRate = flagged.length / clean.length;
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     console.log(
-      `compliance held-out: recall ${pct(recall)} (${risky.length - missed.length}/${risky.length}; ` +
+      `compliance held-out (${dir}): recall ${pct(recall)} (${risky.length - missed.length}/${risky.length}; ` +
         `block-level ${risky.length - blockMissed.length}/${risky.length}), ` +
         `false positives ${pct(fpRate)} (${flagged.length}/${clean.length})`,
     );
@@ -57,7 +63,7 @@ describe('held-out evaluation set (test/fixtures/compliance/heldout/)', () => {
     console.log(`  by family: ${[...byCategory].map(([c, [k, n]]) => `${c} ${k}/${n}`).join(', ')}`);
     for (const m of missed) console.log(`  missed [${m.category}] ${JSON.stringify(m.text)}`);
     for (const t of flagged) console.log(`  flagged ${JSON.stringify(t)} → ${scanner.scan(t).map((f) => f.word).join(',')}`);
-    expect(recall).toBeGreaterThanOrEqual(RECALL_FLOOR);
-    expect(fpRate).toBeLessThanOrEqual(FALSE_POSITIVE_CEILING);
+    expect(recall).toBeGreaterThanOrEqual(recallFloor);
+    expect(fpRate).toBeLessThanOrEqual(falsePositiveCeiling);
   });
 });
