@@ -311,6 +311,9 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       const sync = async () => {
         try {
           const result = await syncServicers(wecom, store.db, { timezone: config.timezone });
+          for (const d of result.departments) {
+            if (!d.expanded) log.warn({ department_id: d.department_id, open_kfids: d.open_kfids, reason: d.reason }, 'a department listed as 接待人员 could not be expanded to its members');
+          }
           await reassignDeparted(store, result.departed, (await handoffSettings(store.db)).waiting_message);
         } catch (err) {
           log.warn({ err }, 'servicer sync failed; will try again');
