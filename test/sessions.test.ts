@@ -77,6 +77,25 @@ describe.each(ENGINES)('console sessions on %s', (engine) => {
     expect(results.filter((r) => r.status === 401)).toHaveLength(7);
   });
 
+  it("rotating an operator's token ends the old token, its sessions and its live streams at once", async () => {
+    const op = (await s.api('POST', '/api/operators', { name: 'agent-rot', role: 'agent' })).body as { id: number; token: string };
+    const session = (await s.api('POST', '/api/sessions', { token: op.token }, '')).body as { session_token: string };
+    const st = await openStream(s.url, session.session_token);
+    await st.ready;
+    const rotated = await s.api('POST', `/api/operators/${op.id}/token`, undefined);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.token).toMatch(/^wr_/);
+    expect(rotated.body.token).not.toBe(op.token);
+    // The stream ends with a revoked event; the old token and the session are refused; the new token works.
+    expect(await st.ended).toContain('revoked');
+    expect((st as { text(): string }).text()).toMatch(/token was replaced/);
+    expect((await s.api('GET', '/api/me', undefined, op.token)).status).toBe(401);
+    expect((await s.api('GET', '/api/me', undefined, session.session_token)).status).toBe(401);
+    expect((await s.api('GET', '/api/me', undefined, rotated.body.token)).body.name).toBe('agent-rot');
+    // Only those who manage operators may rotate.
+    expect((await s.api('POST', `/api/operators/${op.id}/token`, undefined, rotated.body.token)).status).toBe(403);
+  });
+
   it('the static admin token is not a session (used as it is); sign-in with a wrong token is refused', async () => {
     expect((await s.api('POST', '/api/sessions', { token: ADMIN_TOKEN }, '')).status).toBe(409);
     expect((await s.api('POST', '/api/sessions', { token: 'wr_nope' }, '')).status).toBe(401);

@@ -66,7 +66,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       const names = (await s.store.db.selectFrom('operators').select('name').execute()).map((r) => r.name);
       const imitation = imitationProblem(name, ['admin', 'outbox', ...names]);
       if (imitation) throw new ApiError(422, imitation, [{ field: 'name', message: 'imitates another name' }]);
-      const token = `wr_${crypto.randomBytes(24).toString('base64url')}`;
+      const token = newOperatorToken();
       const now = Date.now();
       const row = await s.store.db
         .insertInto('operators')
@@ -115,6 +115,32 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) };
     },
   );
+  app.post<{ Params: { id: number } }>(
+    '/api/operators/:id/token',
+    {
+      config: { permission: 'operators:manage' },
+      schema: {
+        tags: ['operators'],
+        summary: 'Rotate an operator’s token: a new one (shown once); the old one, every session signed in with it and its live streams stop working at once',
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
+        response: { 200: { type: 'object', properties: { ...operatorSchema.properties, token: { type: 'string' } } } },
+      },
+    },
+    async (req) => {
+      const token = newOperatorToken();
+      const res = await s.store.db.updateTable('operators').set({ token_sha256: sha256(token) }).where('id', '=', req.params.id).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw new ApiError(404, `operator ${req.params.id} does not exist`);
+      await deleteOperatorSessions(s.store.db, req.params.id);
+      s.streams.endFor(req.params.id, 'your token was replaced: sign in with the new one');
+      const r = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).where('id', '=', req.params.id).executeTakeFirstOrThrow();
+      return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at), token };
+    },
+  );
+}
+
+/** An operator's API token (`wr_…`): shown once, stored as its SHA-256. */
+function newOperatorToken(): string {
+  return `wr_${crypto.randomBytes(24).toString('base64url')}`;
 }
 
 /** A unique constraint refused the row (SQLite or PostgreSQL). */
