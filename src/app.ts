@@ -50,7 +50,7 @@ import { UntrustedFileReader } from './imports/untrusted-file.js';
 import { reassignDeparted } from './pipeline/assign-conversation.js';
 import { ComplianceGuard } from './pipeline/compliance-guard.js';
 import { RuleCache } from './pipeline/rule-cache.js';
-import { syncServicers } from './routing/servicer-sync.js';
+import { syncServicers } from './jobs/servicer-sync.js';
 import { handoffSettings } from './store/rules-repo.js';
 import type { ChannelSender } from './pipeline/types.js';
 import type { Services } from './services.js';

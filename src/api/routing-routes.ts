@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Group, RoutingConfig, Servicer, Target, Weekday, WeeklySchedule } from '../routing/model.js';
 import { isValidTimeZone, validateSchedule } from '../routing/schedule.js';
-import { syncServicers } from '../routing/servicer-sync.js';
+import { syncServicers } from '../jobs/servicer-sync.js';
 import { reassignDeparted } from '../pipeline/assign-conversation.js';
 import { handoffSettings } from '../store/rules-repo.js';
 import { validateTree } from '../routing/tree.js';
