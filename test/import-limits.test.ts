@@ -111,6 +111,20 @@ describe('imports under hostile files', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('refuses a word list over the row limit with 413 naming the limit, and imports nothing', async () => {
+    const rows = Array.from({ length: 5001 }, (_, i) => `限额词${i},绝对化用语,warn,测试`).join('\n');
+    const csv = new TextEncoder().encode(`word,category,severity,reason\n${rows}\n`);
+    const before = await snapshot();
+    const r = await upload(csv, 'many.csv', '');
+    expect(r.status).toBe(413);
+    expect(r.body.error).toMatch(/5001 word rows; the limit is 5000/);
+    expect(r.body.reason).toBe('too_large');
+    expect(await snapshot()).toEqual(before);
+    // One row fewer is a list like any other.
+    const ok = await upload(new TextEncoder().encode(`word,category,severity,reason\n${rows.split('\n').slice(1).join('\n')}\n`), 'fine.csv');
+    expect(ok.status).toBe(200);
+  });
+
   it('parses several imports at once, each in its own worker, all answered correctly', async () => {
     const csv = (i: number) => new TextEncoder().encode(`word,category,severity,reason\n并发词${i},绝对化用语,warn,测试\n`);
     const bomb = whitespaceWorkbook(10 * 1024 * 1024, { lieAboutSizes: true });
