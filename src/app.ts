@@ -159,7 +159,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
   if (wecom) {
     senders[KF_CHANNEL] = new KfSender(wecom, (id, o) => materials.mediaIdFor(id, (kind, name, bytes, mime) => wecom.uploadMedia(kind, name, bytes, mime), o));
   }
-  const lease = leaseTiming(opts.leases);
+  const lease = leaseTiming({ ...(config.leaseSeconds ? { leaseMs: config.leaseSeconds * 1000 } : {}), ...opts.leases });
   const outbox = new OutboxWorker({
     store,
     lease,

@@ -39,6 +39,8 @@ export interface Config {
   /** A reply waiting for the customer's next message (the channel's allowance used up) is dropped after this long. */
   allowanceMaxWaitSeconds: number;
   logLevel: string;
+  /** How long claimed work stays one instance's without renewal (WEREPLY_LEASE_SECONDS; default in jobs/lease.ts, 5 s). */
+  leaseSeconds?: number;
   /** How long a stop (SIGTERM/SIGINT) may take before WeReply exits anyway (ms). */
   shutdownTimeoutMs: number;
   /** Console sign-ins and live streams (WEREPLY_SESSION_HOURS, WEREPLY_SESSION_REMEMBER_DAYS, WEREPLY_STREAMS_PER_OPERATOR). */
@@ -107,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowanceMaxWaitSeconds: positive(env, 'WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS', 24 * 3600),
     logLevel: env.LOG_LEVEL || 'info',
     shutdownTimeoutMs: positive(env, 'WEREPLY_SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
+    ...(env.WEREPLY_LEASE_SECONDS ? { leaseSeconds: positive(env, 'WEREPLY_LEASE_SECONDS', 5) } : {}),
     sessions: sessionConfig(env),
     imports: {
       timeoutMs: positive(env, 'WEREPLY_IMPORT_TIMEOUT_MS', 15_000),
