@@ -44,7 +44,9 @@ const NEGATIONS: readonly string[] = [
  * What, right after a risk word, says it is being named as forbidden rather than claimed
  * ("好评返现是违规的，我们不做", "保本属于违规宣传"): such an occurrence is dropped like a negated one.
  */
-const DISCLAIMERS_AFTER: readonly string[] = ['是违规', '是违法', '属于违规', '属于违法', '是不允许', '是不被允许', '是禁止', '是被禁止', '是广告法禁止', '违反广告法', '违规的', '违法的', '都是违规', '都是违法', '我们不做', '我们是不做', '我们从不做', '我们不搞', '我们是不搞', '我们不支持', '我们是不支持', '是不做的', '是不可以', '仅供参考', '我们做不到', '是做不到', '我们不能承诺', '我们无法承诺', '我们不敢保证'];
+const DISCLAIMERS_AFTER: readonly string[] = ['是违规', '是违法', '属于违规', '属于违法', '是不允许', '是不被允许', '是禁止', '是被禁止', '是广告法禁止', '违反广告法', '违规的', '违法的', '都是违规', '都是违法', '我们不做', '我们是不做', '我们从不做', '我们不搞', '我们是不搞', '我们不支持', '我们是不支持', '是不做的', '是不可以', '仅供参考', '我们做不到', '是做不到', '我们不能承诺', '我们无法承诺', '我们不敢保证',
+  // the term named as something said, not claimed: "保证录取"这种话我们不能承诺
+  '这种话', '这样的话', '这类话', '之类的话', '这些话', '这种说法', '这类说法', '这样的说法', '这种承诺', '这类承诺', '这种宣传', '这类宣传', '这种词', '这类词', '这样的词', '这个词', '这种字眼', '这类字眼'];
 
 /** True when the skeleton `s` continues at `end` with a disclaimer. */
 function isDisclaimed(s: string, end: number): boolean {
