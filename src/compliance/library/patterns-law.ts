@@ -4,7 +4,7 @@
  * 房地产到达时间 (第二十六条), 农作物种子产量 (第二十七条), 未成年人劝诱家长购买 (第四十条).
  * See patterns.ts for how patterns work.
  */
-import { EDU, G, N, type PatternLine, P } from './pattern-parts.js';
+import { DISEASES, EDU, G, MEDICAL, N, type PatternLine, P } from './pattern-parts.js';
 
 const DISPARAGE = '贬低其他生产经营者的商品或者服务，《广告法》第十三条禁止';
 const OTHERS =
@@ -154,5 +154,36 @@ export const LAW_PATTERNS: PatternLine[] = [
     suggestions: ['删去该词，改用可证明的具体事实'],
     anchors: '最好用/最好吃/最好喝/最好看/最好穿/最好玩/最好闻/最好卖/最好使',
     after: '^(?:的|之一|没有之一|不过|了吧|啦)',
+  },
+  {
+    id: 'promise:pattern:考上没问题',
+    name: '考上/瘦N斤+没问题',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EDU,
+    suggestions: ['写明课程内容和服务，不承诺结果'],
+    anchors: '没问题/不是问题/不成问题/妥妥的/稳了/稳稳的/没跑了/跑不了/十拿九稳/板上钉钉/没悬念/不在话下/小菜一碟/包在我身上/轻轻松松',
+    before: `(?:考上|考进|考过|录取|上岸|过线|过关|通过|拿证|及格|提分|提${N}分|提高${N}分|涨${N}分|上重点|进名校|上名校|上985|上211|瘦${N}斤|减${N}斤|瘦${N}公斤|瘦下来|长高|长高${N}(?:公分|厘米|cm)|变白|白${N}个度|拿下|过级|过四级|过六级)(?:了)?(?:绝对|完全|根本|肯定|都|也|就|是|那是|那都|一点|简直)*$`,
+  },
+  {
+    id: 'medical:pattern:喝了病好了',
+    name: '吃了/喝了+病症好了',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['删去功效，改为描述成分或使用感受'],
+    anchors: DISEASES,
+    before: '(?:吃|喝|用|贴|抹|涂|泡|服|戴|敷|按)(?:了|完|过)[^。！？；]{0,8}?$',
+    after: '^(?:就|都|也|全|彻底|基本|已经|竟然|居然|真的)*(?:好了|好啦|痊愈|没了|消失了|治好了|不犯了|断根|除根|去根|根治了|全好了)(?!吗|没|么)',
+  },
+  {
+    id: 'medical:pattern:鼻炎包好',
+    name: '病症+包好/能去根',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['删去功效，改为描述成分或使用感受'],
+    anchors: DISEASES,
+    after: '^(?:都|也|一定|肯定|绝对|保证|准|百分百)*(?:包好|包治好|保好|包根治|必好|准好|能好|能去根|能除根|能断根|去根|除根|断根|能根治|一次好|马上好|很快好|好得快)',
   },
 ];
