@@ -4,7 +4,7 @@
  * limit (exported and imported back as one file) and an organisation switches the whole family at once.
  * See patterns.ts for how patterns work.
  */
-import { EFFECT, FOREVER, MEDICAL, type PatternLine, SHARE } from './pattern-parts.js';
+import { EDU, EFFECT, FOREVER, MEDICAL, N, type PatternLine, SHARE } from './pattern-parts.js';
 
 const ORGAN = '《广告法》第九条第二项禁止使用或者变相使用国家机关、国家机关工作人员的名义或者形象';
 const ABS = '《广告法》第九条禁止使用"最""第一""顶级"等绝对化用语';
@@ -41,7 +41,7 @@ export const FAMILY_PATTERNS: PatternLine[] = [
     reason: LUCK,
     suggestions: ['寓意吉祥'],
     anchors: '好运来/好运连连/转运/开运/旺运/行大运/保平安/招财/聚财/旺财/招桃花/避邪/辟邪',
-    before: '(?:戴了|戴上|带上|摆上|挂上|佩戴|摆了|放了|挂了)$',
+    before: '(?:戴了|戴上|带上|摆上|挂上|佩戴|摆了|放了|挂了)(?:就|后|以后|之后|了就|就能|就会|能|会)*$',
   },
   {
     id: 'medical:pattern:女生也能放心喝',
@@ -122,5 +122,65 @@ export const FAMILY_PATTERNS: PatternLine[] = [
     suggestions: ['效果因人而异'],
     anchors: '蹭蹭长/噌噌长/蹭蹭往上长/噌噌往上长/哗哗长/疯长/猛长/狂长/唰唰长',
     before: '(?:头发|个子|身高|睫毛|眉毛)$',
+  },
+  {
+    id: 'promise:pattern:躺着就能瘦',
+    name: '躺着/不节食+就能瘦',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EFFECT,
+    suggestions: ['效果因人而异'],
+    anchors: '瘦/掉秤/变瘦/减重/掉肉/瘦下来/瘦身',
+    before: '(?:躺着|睡着|坐着|不用运动|不运动|不节食|不用节食|不控制饮食|不用锻炼|不挨饿|越睡越|越躺越|边吃边|一边吃一边|照吃照喝|随便吃|想吃就吃|不忌口|睡觉都能|睡觉也能|睡觉就能)(?:就|也|都|照样|还|还能)?(?:能|可以|会)?$',
+  },
+  {
+    id: 'promise:pattern:提分N分',
+    name: '提分N分',
+    category: '虚假承诺',
+    severity: 'block',
+    reason: EDU,
+    suggestions: ['系统提升'],
+    anchors: '提分/涨分/提高分数/提升分数/提高成绩/提升成绩/多考',
+    after: `^(?:至少|最少|起码|平均|稳|保底|轻松|直接)?${N}(?:分|多分|以上)?`,
+  },
+  {
+    id: 'medical:pattern:血压稳稳的',
+    name: '血压/血糖+稳稳的',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['删去功效，改为描述成分或使用感受'],
+    anchors: '血压/血糖/血脂/尿酸/胆固醇/三高/指标/各项指标',
+    after: '^(?:一直)?(?:稳稳的|稳稳当当|平平稳稳|稳得很|很稳|特别稳|超稳|稳了|降了|降下来了|下来了|不高了|达标了)(?!吗|没|么)',
+  },
+  {
+    id: 'medical:pattern:增强免疫',
+    name: '增强免疫/抵抗力',
+    category: '医疗功效',
+    severity: 'block',
+    reason: MEDICAL,
+    suggestions: ['营养补充（保健食品需写明批准功能）'],
+    anchors: '免疫/免疫力/抵抗力/抗病能力/抗病力',
+    before: '(?:增强|提高|提升|增加|改善|调节|激活|强化)$',
+  },
+  {
+    id: 'share:pattern:转发后截图抽奖',
+    name: '转发后截图+送/抽',
+    category: '诱导分享',
+    severity: 'block',
+    reason: SHARE,
+    suggestions: ['删去奖励条件，改为自愿分享'],
+    anchors: '转发/分享/转一下/转发一下/分享一下',
+    after: '^(?:后|之后|完|以后|了)(?:截图|拍照|截个图)?(?:发我|给我|私我|发给我|发客服|给客服|发给客服)?(?:就|即|即可|可|可以|能)?(?:送|领|抽|得|返|免费|有礼|参与抽奖|赢|拿)',
+  },
+  {
+    id: 'abs:pattern:全城最低',
+    name: '全城/全市+最低',
+    category: '绝对化用语',
+    severity: 'block',
+    reason: ABS,
+    suggestions: ['优惠价'],
+    anchors: '最低/最便宜/最实惠/最划算/最低价/最优惠/称王/称霸',
+    before: '(?:全城|全市|全省|全县|全区|全镇|本地|周边|附近|方圆十里|整条街|全商场|同价位|这个价位|这个价位段|价位段|同档次|同级别)(?:内|里|中|的)?$',
   },
 ];
