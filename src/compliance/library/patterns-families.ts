@@ -213,4 +213,14 @@ export const FAMILY_PATTERNS: PatternLine[] = [
     anchors: '天安门/华表/新华门',
     after: '^(?:的)?(?:专用|专供|特供|指定|御用|同款|级|首选|招待用|品质|造型|图案)',
   },
+  {
+    id: 'abs:pattern:国家队指定',
+    name: '国家队/航天/军工+指定/级',
+    category: '绝对化用语',
+    severity: 'warn',
+    reason: ORGAN,
+    suggestions: ['写明可证明的具体标准或检测结果'],
+    anchors: '国家队/奥运/航天/军工/军用/军需/宇航/太空/军队/部队',
+    after: '^(?:的)?(?:指定|专用|同款|级|品质|标准|认证|御用|特供|供应商|合作伙伴)',
+  },
 ];
