@@ -95,6 +95,15 @@ describe('RiskScanner.scan', () => {
     '包裹到达转运中心',
     '退款按原价退回',
     '100%退款到原账户',
+    // second pass (library2): negations that name a run of terms, product nouns, quotes
+    '我们不承诺保本保收益',
+    '不保证录取或提分',
+    '这款按摩仪不能代替治疗',
+    '本店不提供算命服务，只卖饰品',
+    '本品为普通食品，不具有治疗作用',
+    '您说的"保证录取"这种话我们不能承诺的',
+    '开封后最好吃完，不要放太久',
+    '用完就好了记得关电源',
   ])('does not flag the harmless "%s"', (text) => {
     expect(scanner.scan(text)).toEqual([]);
   });
@@ -103,6 +112,11 @@ describe('RiskScanner.scan', () => {
     expect(words('第一次来的顾客都说我们是第一品牌')).toEqual(['第一品牌']);
     expect(words('质量最好，最好先试用')).toEqual(['质量最好']);
     expect(words('这款是最好的，您最好先试用')).toEqual(['最好的']);
+  });
+
+  it('a negation covers a run of same-category terms, but not across a comma', () => {
+    expect(words('本产品不保本，稳赚不赔')).toEqual(['稳赚不赔']);
+    expect(words('不是全网最低价，保证收益')).toEqual(['保证+收益/回本']);
   });
 
   it('a negation only covers the word right after it', () => {

@@ -37,19 +37,38 @@ export const MAX_SCAN_LENGTH = 100_000;
  */
 const NEGATIONS: readonly string[] = [
   '不', '非', '无法', '没法', '没有', '并无', '不是', '并非', '绝非', '不会', '不能', '不可',
-  '不保证', '不能保证', '无法保证', '没法保证', '不敢保证', '不承诺', '不做', '严禁', '禁止', '杜绝', '拒绝',
+  '不保证', '不能保证', '无法保证', '没法保证', '不敢保证', '不承诺', '不做', '严禁', '禁止', '杜绝', '拒绝', '不具有', '不具备', '并不具有', '没有任何', '无任何', '不含', '不涉及', '不属于', '不提供', '不销售', '不出售', '不卖', '不接受', '不开展', '不从事',
+  '不能代替', '不能替代', '不可代替', '不可替代', '无法代替', '无法替代', '不能取代', '不等于',
+  // the term quoted from the customer, not claimed: 您说的那个全网最低价…
+  '您说的', '您说的那个', '您说的这个', '您提到的', '您问的', '您问的那个', '你说的', '你说的那个', '你提到的', '客户说的', '顾客说的',
 ];
 
 /**
  * What, right after a risk word, says it is being named as forbidden rather than claimed
  * ("好评返现是违规的，我们不做", "保本属于违规宣传"): such an occurrence is dropped like a negated one.
  */
-const DISCLAIMERS_AFTER: readonly string[] = ['是违规', '是违法', '属于违规', '属于违法', '是不允许', '是不被允许', '是禁止', '是被禁止', '是广告法禁止', '违反广告法', '违规的', '违法的', '都是违规', '都是违法', '我们不做', '我们是不做', '我们从不做', '我们不搞', '我们是不搞', '我们不支持', '我们是不支持', '是不做的', '是不可以', '仅供参考', '我们做不到', '是做不到', '我们不能承诺', '我们无法承诺', '我们不敢保证'];
+const DISCLAIMERS_AFTER: readonly string[] = ['是违规', '是违法', '属于违规', '属于违法', '是不允许', '是不被允许', '是禁止', '是被禁止', '是广告法禁止', '违反广告法', '违规的', '违法的', '都是违规', '都是违法', '我们不做', '我们是不做', '我们从不做', '我们不搞', '我们是不搞', '我们不支持', '我们是不支持', '是不做的', '是不可以', '仅供参考', '我们做不到', '是做不到', '我们不能承诺', '我们无法承诺', '我们不敢保证',
+  // the term named as something said, not claimed: "保证录取"这种话我们不能承诺
+  '这种话', '这样的话', '我们没有开', '我们没开', '我们不提供', '我们没有提供', '我们不卖', '我们没有卖', '我们没有这', '是别人的', '是别人说', '是他们说', '是网上说', '是谣传', '是假的', '这类话', '之类的话', '这些话', '这种说法', '这类说法', '这样的说法', '这种承诺', '这类承诺', '这种宣传', '这类宣传', '这种词', '这类词', '这样的词', '这个词', '这种字眼', '这类字眼'];
 
 /** True when the skeleton `s` continues at `end` with a disclaimer. */
 function isDisclaimed(s: string, end: number): boolean {
   for (const d of DISCLAIMERS_AFTER) if (s.startsWith(d, end)) return true;
   return false;
+}
+
+/** True when skeleton positions `end` (a finding's end) and `start` (the next one's start) are adjacent or joined by 和/或/及/与. */
+function isJoined(s: string, end: number, start: number): boolean {
+  if (start === end) return true;
+  if (start < end || start - end > 2) return false;
+  const between = s.slice(end, start);
+  return between === '和' || between === '或' || between === '及' || between === '与' || between === '或者' || between === '以及' || between === '也不';
+}
+
+/** True when the original text has a clause break (，, ：…) between skeleton positions `last` and `next`. */
+function commaBetween(text: string, last: number, next: number): boolean {
+  const [a, b] = originsOf(text, [last, next]);
+  return /[，,：:、;\n]/.test(text.slice(a! + 1, b!)) && !/^[、]+$/.test(text.slice(a! + 1, b!).replace(/\s/g, ''));
 }
 
 /** Last code unit of some negation: a hit whose preceding unit is not one of these is not negated. */
@@ -281,7 +300,27 @@ export class RiskScanner {
       });
       kept.sort((a, b) => hs[a]! - hs[b]! || he[b]! - he[a]! || entry[a]! - entry[b]!);
     }
-    if (kept.some((h) => hitNegated[h])) kept = kept.filter((h) => !hitNegated[h]);
+    if (kept.some((h) => hitNegated[h])) {
+      // One negation covers a run of findings of the same category written one after the other
+      // ("不承诺保本保收益", "不保证录取或提分"): only directly adjacent ones (or joined by 和/或/及/与),
+      // since commas are dropped from the skeleton and "不保本，稳赚" must still be found.
+      if (kept.length > 1) {
+        const order = [...kept].sort((a, b) => hs[a]! - hs[b]!);
+        let chainEnd = -1;
+        let chainCategory = '';
+        for (const h of order) {
+          const category = this.entries[entry[h]!]!.category;
+          if (hitNegated[h]) {
+            chainEnd = he[h]!;
+            chainCategory = category;
+          } else if (chainEnd >= 0 && category === chainCategory && isJoined(s, chainEnd, hs[h]!) && !commaBetween(text, chainEnd - 1, hs[h]!)) {
+            hitNegated[h] = true;
+            chainEnd = he[h]!;
+          }
+        }
+      }
+      kept = kept.filter((h) => !hitNegated[h]);
+    }
     if (kept.length === 0) return [];
     // Only texts with a finding pay for mapping back (first and last skeleton position of each).
     let sorted: number[];

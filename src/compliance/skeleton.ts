@@ -48,6 +48,11 @@ const NUMERALS: Record<string, string> = {
   // 形近字 that TR39 does not list but that are written to evade (三夭见效, 分亨给好友): hand-picked,
   // each a rare character whose everyday look-alike is in the library.
   夭: '天', 亨: '享', 曰: '日',
+  // 同音/形近字 written to dodge filters (蕞好, 笫一, 莪们) and Japanese shinjitai that TR39 and opencc
+  // tw→cn leave alone (効果, 収益, 保険, 絶対, 薬): each folds to the simplified character it stands for.
+  髙: '高', 蕞: '最', 冣: '最', 醉: '最', 嘬: '最', 笫: '第', 莪: '我', 効: '效', 収: '收', 険: '险', 験: '验', 証: '证', 絶: '绝', 対: '对', 価: '价', 売: '卖',
+  薬: '药', 気: '气', 楽: '乐', 広: '广', 実: '实', 検: '检', 権: '权', 歳: '岁', 剤: '剂', 髪: '发', 図: '图', 読: '读',
+  総: '总', 圧: '压', 囲: '围', 弁: '办', 亜: '亚', 悪: '恶', 挙: '举', 拡: '扩', 経: '经', 継: '继', 続: '续', 猟: '猎',
 };
 
 /**

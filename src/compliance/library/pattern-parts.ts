@@ -8,7 +8,7 @@ import type { RiskSeverity, RiskWord } from '../risk-words.js';
 /** A number as written (after folding: full-width digits, 〇/零, 壹贰叁 are already digits or numerals). */
 export const N = '(?:[0-9]+|[一二两三四五六七八九十百千万几半]+)';
 /** A guarantee: the words an author uses to promise an outcome. */
-export const G = '(?:保证|确保|担保|承诺|保障|保底|包您|包你|保您|保你|管保|准保|一定能|一定会|一定|肯定能|肯定会|肯定|绝对能|绝对会|绝对|必定|必然|必能|铁定|百分百|百分之百|100%|稳稳|稳)';
+export const G = '(?:保证|确保|担保|承诺|保障|保底|包您|包你|保您|保你|管保|准保|一定能|一定会|一定|肯定能|肯定会|肯定|绝对能|绝对会|绝对|必定|必然|必能|铁定|准能|准保|保准|指定能|妥妥的|妥妥|稳能|百分百|百分之百|100%|稳稳|稳)';
 /** What may stand between a guarantee and the outcome: a person, "能/可以", "一次/顺利", "三个月内". */
 export const P = `(?:每个|每一个|每一位|所有|让|使|帮|帮助|您|你|孩子|宝宝|学员|学生|考生|客户|大家|每个人|每位|都|能|可以|会|就|也|一次|顺利|轻松|成功|一定|每个月|每月|每天|每年|每周|期末|期中|中考|高考|考研|考试|这次|下次|明年|今年|${N}(?:个)?(?:天|周|月|年)(?:内|之内)?)*`;
 /** What a time span may be about before its effect: 一周皮肤就白了, 一年收益翻一番. */

@@ -24,7 +24,9 @@ import type { RiskWord } from '../risk-words.js';
 import { toRiskWords } from './pattern-parts.js';
 import { CLAIM_PATTERNS } from './patterns-claims.js';
 import { HEALTH_MONEY_PATTERNS } from './patterns-health-money.js';
+import { FAMILY_PATTERNS } from './patterns-families.js';
+import { LAW_PATTERNS } from './patterns-law.js';
 import { PROMISE_PATTERNS } from './patterns-promises.js';
 
 /** The pattern entries, in library order (an identical span found by two entries is reported as the first). */
-export const SHIPPED_PATTERNS: readonly RiskWord[] = toRiskWords([...PROMISE_PATTERNS, ...HEALTH_MONEY_PATTERNS, ...CLAIM_PATTERNS]);
+export const SHIPPED_PATTERNS: readonly RiskWord[] = toRiskWords([...PROMISE_PATTERNS, ...HEALTH_MONEY_PATTERNS, ...CLAIM_PATTERNS, ...LAW_PATTERNS, ...FAMILY_PATTERNS]);
