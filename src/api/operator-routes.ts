@@ -38,7 +38,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
 
   app.get('/api/operators', { config: { permission: 'operators:manage' }, schema: { tags: ['operators'], summary: 'Operators (admin only)', response: { 200: { type: 'array', items: operatorSchema } } } }, async () => {
     const rows = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).orderBy('id').execute();
-    return rows.map((r) => ({ ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) }));
+    return rows.map(operatorJson);
   });
 
   app.post<{ Body: { name: string; role: Role; servicer_userid?: string } }>(
@@ -111,8 +111,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       // Disabled: signed out everywhere. Disabled or new role: open live streams end now (they would keep the old rights).
       if (disabled) await deleteOperatorSessions(s.store.db, req.params.id);
       if (disabled || (role && role !== before?.role)) s.streams.endFor(req.params.id, disabled ? 'your account was disabled' : 'your role changed: reconnect to get what your new role may see');
-      const r = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).where('id', '=', req.params.id).executeTakeFirstOrThrow();
-      return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) };
+      return operatorJson(await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).where('id', '=', req.params.id).executeTakeFirstOrThrow());
     },
   );
   app.post<{ Params: { id: number } }>(
@@ -132,10 +131,14 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       if (Number(res.numUpdatedRows) === 0) throw new ApiError(404, `operator ${req.params.id} does not exist`);
       await deleteOperatorSessions(s.store.db, req.params.id);
       s.streams.endFor(req.params.id, 'your token was replaced: sign in with the new one');
-      const r = await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).where('id', '=', req.params.id).executeTakeFirstOrThrow();
-      return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at), token };
+      return { ...operatorJson(await s.store.db.selectFrom('operators').select(['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at']).where('id', '=', req.params.id).executeTakeFirstOrThrow()), token };
     },
   );
+}
+
+/** An operators row as the API shows it (operatorSchema). */
+function operatorJson(r: { id: number; name: string; role: string; servicer_userid: string | null; disabled: number; created_at: number }) {
+  return { ...r, id: Number(r.id), disabled: !!r.disabled, created_at: Number(r.created_at) };
 }
 
 /** An operator's API token (`wr_…`): shown once, stored as its SHA-256. */
