@@ -372,7 +372,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
           inFlight = outbox.inFlight();
           log.warn({ outbox_in_flight: inFlight }, 'shutdown timeout reached with work in flight: exiting anyway; sends in flight are repeated once with the same msgid at the next start');
           // Pull jobs are idempotent (the cursor is committed with the messages): let another instance take them now.
-          await jobs.releaseHeld().catch((err: unknown) => log.warn({ err }, 'releasing claimed pull jobs failed; their leases will expire'));
+          await runner.releaseRunning();
         }
         await untilDeadline(app.close(), deadline);
         await redisWakeup?.close().catch(() => undefined);

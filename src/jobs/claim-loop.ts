@@ -82,15 +82,22 @@ export class ClaimLoop<T> {
     await this.loop;
     const deadline = opts.releaseAfterMs === undefined ? Infinity : Date.now() + opts.releaseAfterMs;
     while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    if (this.active.size > 0 && this.o.release) {
-      const left = [...this.active];
-      this.stopBeat();
-      try {
-        await this.o.release(left);
-        this.o.log.warn({ items: left.length }, `${this.o.topic}: released work still running at shutdown; another instance takes it over`);
-      } catch (err) {
-        this.o.log.error({ err }, `${this.o.topic}: releasing work at shutdown failed; its leases run out instead`);
-      }
+    await this.releaseActive();
+  }
+
+  /**
+   * Gives back the items still running (a graceful shutdown out of time): another instance takes them
+   * over at once instead of after their lease. Called by stop({ releaseAfterMs }) and by WeReply.close.
+   */
+  async releaseActive(): Promise<void> {
+    if (this.active.size === 0 || !this.o.release) return;
+    const left = [...this.active];
+    this.stopBeat();
+    try {
+      await this.o.release(left);
+      this.o.log.warn({ items: left.length }, `${this.o.topic}: released work still running at shutdown; another instance takes it over`);
+    } catch (err) {
+      this.o.log.error({ err }, `${this.o.topic}: releasing work at shutdown failed; its leases run out instead`);
     }
   }
 

@@ -163,23 +163,6 @@ export class JobQueue {
     return this.store.engine === 'postgres' && job.token !== undefined ? q.where('locked_by', '=', job.token) : q;
   }
 
-  /**
-   * Graceful shutdown that timed out: the jobs this worker claimed are given back so another
-   * instance pulls now instead of after the lease (a pull is idempotent: cursor and messages commit together).
-   */
-  async releaseHeld(): Promise<number> {
-    this.runningHere.clear();
-    if (this.store.engine === 'sqlite') return 0;
-    // Every claim of this worker wrote its token `<workerId>#<n>` (see claim).
-    const mine = `${this.workerId}#`;
-    const res = await this.db
-      .updateTable('jobs')
-      .set({ locked_by: null, locked_until: null })
-      .where(sql<string>`substr(locked_by, 1, ${mine.length})`, '=', mine)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
-  }
-
   /** Embedded mode only: jobs held by a process that died are free again at once. */
   async releaseOrphans(): Promise<number> {
     const res = await this.db.updateTable('jobs').set({ locked_by: null, locked_until: null }).where('locked_until', 'is not', null).executeTakeFirst();

@@ -66,6 +66,11 @@ export class JobRunner {
     return this.loop.stop(opts);
   }
 
+  /** Releases the jobs still running (a pull is idempotent: its cursor commits with its messages). */
+  releaseRunning(): Promise<void> {
+    return this.loop.releaseActive();
+  }
+
   private async execute(job: Job): Promise<void> {
     const handler = this.handlers.get(job.kind);
     try {
