@@ -18,4 +18,11 @@ describe('configuration from the environment', () => {
       }
     }
   });
+
+  it('WECOM_AGENT_ID is the app\'s numeric AgentId, optional', () => {
+    const wecom = { WECOM_CORP_ID: 'ww1', WECOM_KF_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43), WEREPLY_ADMIN_TOKEN: 'x' };
+    expect(loadConfig(wecom).wecom?.agentId).toBeUndefined();
+    expect(loadConfig({ ...wecom, WECOM_AGENT_ID: '1000002' }).wecom?.agentId).toBe('1000002');
+    expect(() => loadConfig({ ...wecom, WECOM_AGENT_ID: 'app' })).toThrow(/WECOM_AGENT_ID/);
+  });
 });

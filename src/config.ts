@@ -11,6 +11,11 @@ export interface WeComConfig {
   token: string;
   encodingAESKey: string;
   apiBase: string;
+  /**
+   * AgentId of the self-built app whose Secret is WECOM_KF_SECRET (WECOM_AGENT_ID): needed to sign
+   * people in with WeCom (扫码登录 / web OAuth) and to send app messages (alerts to supervisors).
+   */
+  agentId?: string;
 }
 
 export interface Config {
@@ -68,8 +73,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           token: env.WECOM_TOKEN!,
           encodingAESKey: env.WECOM_ENCODING_AES_KEY!,
           apiBase: (env.WECOM_API_BASE || 'https://qyapi.weixin.qq.com').replace(/\/+$/, ''),
+          ...(env.WECOM_AGENT_ID ? { agentId: env.WECOM_AGENT_ID } : {}),
         }
       : null;
+  if (wecom?.agentId !== undefined && !/^\d{1,12}$/.test(wecom.agentId)) {
+    throw new ConfigError(`WECOM_AGENT_ID must be the app's AgentId, a number as shown in the WeCom admin (应用管理 → the app), got "${wecom.agentId}"`);
+  }
   if (wecom && !/^[a-zA-Z0-9]{43}$/.test(wecom.encodingAESKey)) {
     throw new ConfigError('WECOM_ENCODING_AES_KEY must be exactly 43 characters [a-zA-Z0-9], as shown in the WeCom admin');
   }
