@@ -1,5 +1,5 @@
 /**
- * The held-out measurements: test/fixtures/compliance/heldout/ and heldout-2/ were each written by a reviewer
+ * The held-out measurements: test/fixtures/compliance/heldout/, heldout-2/ and heldout-3/ were each written by a reviewer
  * who never saw the scanner, its library, the tuning set or the other held-out set, and they are never used to
  * change the library. Nothing here may be
  * tuned on: when a figure drops, fix the library from the 广告法 families and the tuning set, not from these
@@ -31,6 +31,7 @@ const lines = (dir: string, file: string) =>
 const SETS = [
   { dir: 'heldout', recallFloor: 0.745, falsePositiveCeiling: 0.015 }, // 295/394, 6/405
   { dir: 'heldout-2', recallFloor: 0.64, falsePositiveCeiling: 0.03 }, // 271/421, 13/446
+  { dir: 'heldout-3', recallFloor: 0.7, falsePositiveCeiling: 0.025 }, // 379/541, 13/521 (before the issue-10.13 rework)
 ];
 
 describe.each(SETS)('held-out evaluation set test/fixtures/compliance/$dir/', ({ dir, recallFloor, falsePositiveCeiling }) => {
