@@ -50,8 +50,8 @@ export function toInbound(item: KfMessageItem): InboundMessage {
 /** sync_msg origin 5: sent by a servicer from the WeCom client (3 customer, 4 system event). */
 export const ORIGIN_SERVICER = 5;
 
-/** Opaque codes, not words anyone reads: media ids, a mini program's appid. */
-const NOT_TEXT = /(?:^|_)media_id$|^appid$/;
+/** Opaque codes and structure, not words anyone reads: media ids, a mini program's appid, a menu item's type. */
+const NOT_TEXT = /(?:^|_)media_id$|^appid$|^type$/;
 
 /**
  * Every string of a message item's typed object (text.content, link.title/desc/url,
