@@ -60,6 +60,7 @@ describe('alerts in the console (Chromium)', () => {
     const label = page.getByTestId('servicer-label').first();
     await label.getByText('王小明（企业微信客户端）').waitFor();
     await label.getByTestId('servicer-findings').getByText('合规告警').waitFor();
+    await browser.shot('inbox-servicer-message');
     expect(browser.cspViolations).toEqual([]);
   }, STEP);
 });

@@ -499,6 +499,13 @@ export const dict: Record<string, [string, string]> = {
   'alerts.empty': ['没有告警', 'No alerts'],
   'alerts.piiHeld': ['按合规设置不得外发', 'held back by the compliance settings'],
   'alerts.unknownServicer': ['未知接待人员', 'unknown servicer'],
+  'alerts.recipients': ['告警通知接收人', 'Who is told'],
+  'alerts.recipientsHelp': [
+    '每条告警会以企业微信应用消息（需配置 WECOM_AGENT_ID）发送给这些成员 userid，以及已关联接待人员 userid 的主管角色操作员。',
+    'Every alert goes as a WeCom app message (needs WECOM_AGENT_ID) to these member userids, and to operators with role supervisor linked to a servicer userid.',
+  ],
+  'alerts.recipientUserids': ['成员 userid', 'Member userids'],
+  'alerts.notifySupervisors': ['同时通知主管', 'Also tell supervisors'],
   'state.all': ['全部', 'All'],
   'state.new': ['新会话', 'New'],
   'state.bot': ['机器人', 'Bot'],
