@@ -98,6 +98,12 @@ describe.each(ENGINES)('servicer messages from the WeCom client on %s', (engine)
       expect(JSON.stringify(a).replace(/\\u200b|\u200b/g, '')).not.toContain('13987654321');
     }
     expect(h.mine.every((i: any) => i.findings?.alert === 'pii')).toBe(true);
+    for (const a of found) {
+      const audit = (await s.api('GET', `/api/compliance/audit?action=alerted&subject_id=${a.message_id}`)).body;
+      expect(audit).toHaveLength(1);
+      expect(audit[0].text).not.toContain('13812345678');
+      expect(audit[0].reason).toContain('手机号');
+    }
     await s.mock.waitFor(() => found.every((a: any) => s.mock.appMessages.some((m) => m.content.includes(`#${a.id}`))), 10_000);
     for (const m of s.mock.appMessages) expect(m.content).not.toContain('13812345678');
   });
@@ -146,6 +152,27 @@ describe.each(ENGINES)('servicer messages from the WeCom client on %s', (engine)
     await s.mock.customerSays({ external_userid: 'wm_norule', text: '报名', waitCallback: true });
     await eventually(async () => (await history('wm_norule'))!.items.filter((i: any) => i.origin === 3).length === 2, 10_000, 'second customer message');
     expect((await s.api('GET', '/api/outbox?external_userid=wm_norule')).body).toEqual([]);
+  });
+
+  it('customers’ messages do not pay for the scan: it is prepared only for pulls that hold servicer messages', async () => {
+    const guard = s.wr.compliance;
+    const original = guard.sentScan.bind(guard);
+    let prepared = 0;
+    guard.sentScan = async () => {
+      prepared++;
+      return original();
+    };
+    try {
+      await s.mock.customerSays({ external_userid: 'wm_cost', text: '你好' });
+      await eventually(async () => (await history('wm_cost'))?.items.some((i: any) => i.origin === 3), 10_000, 'the customer message');
+      expect(prepared).toBe(0);
+      s.mock.setSessionState(KF, 'wm_cost', 3, servicer);
+      await s.mock.servicerSays({ external_userid: 'wm_cost', servicer_userid: servicer, text: '您好' });
+      await servicerItems('wm_cost', 1);
+      expect(prepared).toBe(1);
+    } finally {
+      guard.sentScan = original;
+    }
   });
 
   it('acknowledge: supervisors may (with a note, audited), agents may not; twice is a conflict; unknown is 404', async () => {
