@@ -39,6 +39,9 @@ import { removeInstanceFile, writeInstanceFile } from './store/instance-file.js'
 import { JobQueue } from './jobs/job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { OutboxWorker } from './jobs/outbox-worker.js';
+import { makeAlertNotifyHandler } from './jobs/alert-notify.js';
+import { ALERT_NOTIFY_JOB } from './store/alerts-repo.js';
+import { alertRoutes } from './api/alert-routes.js';
 import type { RedisWakeup } from './jobs/redis-wakeup.js';
 import { LocalWakeup, type Wakeup } from './jobs/wakeup.js';
 import { leaseTiming, type LeaseTiming } from './jobs/lease.js';
@@ -194,14 +197,23 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
         staleAfterMs: config.staleAfterSeconds * 1000,
         extendLease: (job) => jobs.extend(job, lease.leaseMs),
         outbox: outbox.fastLane,
+        compliance,
         onIngested: (results, origins) => {
           results.forEach((r, i) => (r.stored ? metrics.received.inc({ channel: KF_CHANNEL, origin: String(origins[i]) }) : metrics.duplicates.inc()));
+          for (const r of results) {
+            if (!r.stored || !r.sent) continue;
+            metrics.servicerMessages.inc({ servicer: r.sent.person || 'unknown' });
+            if (r.sent.alert) metrics.alerts.inc({ kind: 'servicer_message', severity: r.sent.alert.severity });
+          }
           for (const r of results)
             for (const x of r.decision?.skipped ?? []) if (x.reason === 'regex_timeout' || x.reason === 'regex_budget') metrics.regexSkipped.inc({ reason: x.reason === 'regex_timeout' ? 'timeout' : 'budget' });
         },
       }),
     );
   }
+
+  // Alerts' WeCom app messages to the supervisors (a job committed with each alert).
+  runner.register(ALERT_NOTIFY_JOB, makeAlertNotifyHandler({ db: store.db, wecom, agentId: config.wecom?.agentId, log: log.child({ component: 'alerts' }) }));
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger,
@@ -272,6 +284,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await conversationRoutes(api, services);
     await operatorRoutes(api, services);
     await sessionRoutes(api, services);
+    await alertRoutes(api, services);
   });
   // The web console (web/dist) at / and its client routes; the API docs stay at /docs.
   await app.register(async (web) => {

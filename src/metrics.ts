@@ -39,5 +39,7 @@ export function createMetrics(db: Kysely<Database>) {
   const importsRunning = new client.Gauge({ name: 'wereply_imports_running', help: 'Uploaded files being parsed in import workers now', labelNames: ['parser'], registers: [registry] });
   const importsRefused = new client.Counter({ name: 'wereply_imports_refused_total', help: 'Uploaded files the import worker refused, by parser and reason (too_large, malformed, timed_out)', labelNames: ['parser', 'reason'], registers: [registry] });
   const regexSkipped = new client.Counter({ name: 'wereply_regex_rules_skipped_total', help: 'Regex rule evaluations cut off: timeout (the rule hit its own limit) or budget (the message had no regex time left)', labelNames: ['reason'], registers: [registry] });
-  return { importsRunning, importsRefused, regexSkipped, registry, callbacks, received, duplicates, replied, failed, held, waitingAllowance, apiErrors, latency };
+  const servicerMessages = new client.Counter({ name: 'wereply_servicer_messages_total', help: 'Messages servicers sent from the WeCom client (origin 5), by servicer userid', labelNames: ['servicer'], registers: [registry] });
+  const alerts = new client.Counter({ name: 'wereply_alerts_total', help: 'Alerts raised by the after-the-fact scan of messages sent past WeReply, by kind and severity (block words, held PII)', labelNames: ['kind', 'severity'], registers: [registry] });
+  return { servicerMessages, alerts, importsRunning, importsRefused, regexSkipped, registry, callbacks, received, duplicates, replied, failed, held, waitingAllowance, apiErrors, latency };
 }

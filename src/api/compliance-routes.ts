@@ -323,8 +323,8 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
           type: 'object',
           additionalProperties: false,
           properties: {
-            action: { type: 'string', enum: ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported'] },
-            subject_type: { type: 'string', enum: ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words'] },
+            action: { type: 'string', enum: ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported', 'alerted', 'acknowledged'] },
+            subject_type: { type: 'string', enum: ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words', 'servicer_message', 'alert'] },
             subject_id: { type: 'string' },
             before_id: { type: 'integer', minimum: 1, description: 'page: entries older than this id' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },

@@ -13,6 +13,7 @@ import { maskPii } from '../compliance/pii.js';
 import type { Services } from '../services.js';
 import { WeComApiError, WeComNetworkError } from '../channels/wecom-kf/api-client.js';
 import { downloadableMediaId } from '../materials/inbound-media.js';
+import { messageFindingsSchema } from './alert-routes.js';
 import { ApiError } from './http-errors.js';
 import { canViewPii, maskDeep } from './pii-view.js';
 
@@ -64,6 +65,12 @@ const timelineItemSchema = {
     reason: { type: ['string', 'null'] },
     rule_id: { type: ['integer', 'null'] },
     sent_at: { type: ['integer', 'null'] },
+    sent_by: {
+      type: ['object', 'null'],
+      properties: { servicer_userid: { type: ['string', 'null'] }, servicer_name: { type: ['string', 'null'] } },
+      description: 'in, origin 5: the servicer who sent it from the WeCom client (name from the servicers table)',
+    },
+    findings: { ...messageFindingsSchema, description: 'in, origin 5: what the after-the-fact compliance scan found (null: clean); alert set when it raised one' },
   },
 } as const;
 
@@ -205,7 +212,8 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
       const hide = (t: string | null | undefined) => (t && mask ? maskPii(t) : (t ?? null));
       const inbound = await db
         .selectFrom('messages')
-        .select(['id', 'origin', 'msgtype', 'text', 'raw', 'decision', 'send_time', 'received_at'])
+        .leftJoin('servicers as sv', 'sv.userid', 'messages.servicer_userid')
+        .select(['id', 'origin', 'msgtype', 'text', 'raw', 'decision', 'send_time', 'received_at', 'messages.servicer_userid', 'sv.name as servicer_name', 'findings'])
         .where('conversation_id', '=', id)
         .orderBy('id', 'desc')
         .limit(limit)
@@ -240,6 +248,8 @@ export async function inboxRoutes(app: FastifyInstance, s: Services): Promise<vo
             reason: null,
             rule_id: null,
             sent_at: null,
+            sent_by: m.origin === 5 ? { servicer_userid: m.servicer_userid ?? raw.servicer_userid ?? null, servicer_name: m.servicer_name ?? null } : null,
+            findings: parseJson(m.findings),
           };
         }),
         ...outbound.map((o) => {

@@ -9,6 +9,7 @@ import { organisationLibrary } from '../compliance/library.js';
 import { SHIPPED_RISK_WORDS } from '../compliance/library/shipped.js';
 import { checkTexts, type CheckResult, type ComplianceSettings, describeFindings, type FieldFinding, type OutboundText, outboundTexts, type PiiHit } from '../compliance/outbound-check.js';
 import type { RiskWord } from '../compliance/risk-words.js';
+import { describeMessageFindings, type MessageFindings, scanSentMessage } from '../compliance/servicer-scan.js';
 import { RiskScanner } from '../compliance/scanner.js';
 import type { ReplyItem } from '../rules/rule.js';
 import { approvedWordIds, approveText, complianceSettings, riskWordEdits, riskWordsVersion } from '../store/compliance-repo.js';
@@ -95,6 +96,15 @@ export class ComplianceGuard {
     if (unapproved.length) reasons.push(`含禁用词 ${describeFindings(unapproved)}`);
     if (unapprovedPii.length) reasons.push(`含个人信息（${[...new Set(unapprovedPii.map((p) => PII_LABEL[p.kind]))].join('、')}），按合规设置不外发`);
     return { hold: needsApproval.length > 0, reason: reasons.length ? `合规拦截：${reasons.join('；')}` : null, findings: result.findings, pii: result.pii, needsApproval };
+  }
+
+  /**
+   * The after-the-fact scan of messages sent past WeReply (servicers in the WeCom client), with the
+   * words and settings of now, for ingestMessages (IngestProps.scanSent / describeSent).
+   */
+  async sentScan(): Promise<{ scanSent: (texts: readonly OutboundText[]) => MessageFindings | null; describeSent: (f: MessageFindings) => string }> {
+    const { scanner, settings } = await this.get();
+    return { scanSent: (texts) => scanSentMessage(scanner, settings, texts), describeSent: (f) => describeMessageFindings(f, (k) => PII_LABEL[k] ?? k) };
   }
 
   /** The outbox's final check of one message item. */

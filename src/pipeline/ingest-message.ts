@@ -6,6 +6,10 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Decision, HandoffDecision, RuleSet } from '../rules/decide.js';
+import { maskPii } from '../compliance/pii.js';
+import type { MessageFindings } from '../compliance/servicer-scan.js';
+import { insertAlert } from '../store/alerts-repo.js';
+import { recordAudit } from '../store/compliance-repo.js';
 import { recordRegexCutoffs } from '../store/regex-stats-repo.js';
 import type { ConversationRow, Database } from '../store/schema.js';
 import { replyMsgid, welcomeMsgid } from './outbox-ids.js';
@@ -22,6 +26,13 @@ export interface IngestProps {
   staleAfterMs: number;
   /** Current time (ms). */
   now: number;
+  /**
+   * The after-the-fact compliance scan of messages people sent from the channel's own client
+   * (m.sentBy), with the organisation's current words and settings; absent = not scanned.
+   */
+  scanSent?: (texts: readonly { field: string; text: string }[]) => MessageFindings | null;
+  /** One line describing findings, for the audit entry. */
+  describeSent?: (f: MessageFindings) => string;
 }
 
 export interface IngestResult {
@@ -31,6 +42,8 @@ export interface IngestResult {
   conversationId: number;
   decision: Decision | null;
   outboxIds: number[];
+  /** A message sent past WeReply (m.sentBy): who sent it, and the alert its scan raised (committed with it). */
+  sent?: { person: string; alert: { id: number; severity: 'block' | 'pii' } | null };
 }
 
 export async function ingestMessages(trx: Transaction<Database>, messages: InboundMessage[], props: IngestProps): Promise<IngestResult[]> {
@@ -103,13 +116,30 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
         ? { person, reason: `a person handles this conversation (${person}); the bot does not answer` }
         : decision;
 
+  // A person's message sent past WeReply (a servicer in the WeCom client): never a cause for rules,
+  // replies or the allowance; scanned here, in this transaction, so its findings and alert are
+  // committed with it or not at all. Customers' messages do not pay for it.
+  const findings = m.sentBy && props.scanSent ? props.scanSent(m.sentBy.texts) : null;
+
   // The statements run for every message use the sql tag: a third of the query builder's cost.
-  const inserted = await sql<{ id: number }>`
+  const inserted = m.sentBy
+    ? await sql<{ id: number }>`
+    INSERT INTO messages (msgid, conversation_id, open_kfid, external_userid, origin, msgtype, text, raw, decision, send_time, received_at, servicer_userid, findings)
+    VALUES (${m.msgid}, ${conversationId}, ${m.accountId}, ${m.customerId}, ${m.origin}, ${m.msgtype}, ${m.text}, ${JSON.stringify(m.raw)},
+            NULL, ${m.sentAt}, ${props.now}, ${m.sentBy.person || null}, ${findings ? JSON.stringify(findings) : null})
+    ON CONFLICT (msgid) DO NOTHING RETURNING id`.execute(trx)
+    : await sql<{ id: number }>`
     INSERT INTO messages (msgid, conversation_id, open_kfid, external_userid, origin, msgtype, text, raw, decision, send_time, received_at)
     VALUES (${m.msgid}, ${conversationId}, ${m.accountId}, ${m.customerId}, ${m.origin}, ${m.msgtype}, ${m.text}, ${JSON.stringify(m.raw)},
             ${recorded ? JSON.stringify(recorded) : null}, ${m.sentAt}, ${props.now})
     ON CONFLICT (msgid) DO NOTHING RETURNING id`.execute(trx);
   if (inserted.rows.length === 0) return { msgid: m.msgid, stored: false, conversationId, decision: null, outboxIds: [] };
+  if (m.sentBy) {
+    const messageId = Number(inserted.rows[0]!.id);
+    await heldBy(trx, conversation, m.sentBy.person, props.now);
+    const alert = findings?.alert ? await raiseAlert(trx, { conversationId, messageId, person: m.sentBy.person, texts: m.sentBy.texts, findings, severity: findings.alert }, props) : null;
+    return { msgid: m.msgid, stored: true, conversationId, decision: null, outboxIds: [], sent: { person: m.sentBy.person, alert } };
+  }
   // A regex rule cut off on this message is counted with it (shown in the rules list), never skipped silently.
   if (decision?.skipped.some((x) => x.reason === 'regex_timeout' || x.reason === 'regex_budget')) await recordRegexCutoffs(trx, decision.skipped, props.now);
 
@@ -140,6 +170,37 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
     outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg_on_event', msgid: welcomeMsgid(welcomeCode), payload: { reply: first.reply, code: welcomeCode, code_kind: 'welcome' } satisfies EventPayload, priority: 10, sourceMsgid: m.msgid, ruleId: first.rule_id, now: props.now, causedAt: m.sentAt }));
   }
   return { msgid: m.msgid, stored: true, conversationId, decision, outboxIds };
+}
+
+/**
+ * A servicer wrote from the WeCom client, so WeCom has the session with them (人工接待), whatever
+ * WeReply last saw (a session ended and re-opened by the servicer, a missed session_status_change):
+ * the bot stays quiet from now on, as for any session a person holds.
+ */
+async function heldBy(trx: Transaction<Database>, c: ConversationRow, person: string, now: number): Promise<void> {
+  if (!person || (Number(c.service_state) === 3 && c.servicer_userid === person)) return;
+  await trx.updateTable('conversations').set({ service_state: 3, servicer_userid: person, last_servicer_userid: person, waiting_since: null, updated_at: now }).where('id', '=', Number(c.id)).execute();
+  await trx
+    .insertInto('assignments')
+    .values({ conversation_id: Number(c.id), servicer_userid: person, kind: 'wecom', reason: 'the servicer wrote to the customer from the WeCom client', trace: null, follow_up: 0, created_at: now })
+    .execute();
+}
+
+/** An alert for a message that broke the rules after it was sent: its row, its notification job and the audit entry. */
+async function raiseAlert(
+  trx: Transaction<Database>,
+  a: { conversationId: number; messageId: number; person: string; texts: readonly { field: string; text: string }[]; findings: MessageFindings; severity: 'block' | 'pii' },
+  props: IngestProps,
+): Promise<{ id: number; severity: 'block' | 'pii' } | null> {
+  const text = a.texts.map((t) => (a.texts.length > 1 ? `${t.field}: ${t.text}` : t.text)).join('\n');
+  const id = await insertAlert(trx, { kind: 'servicer_message', severity: a.severity, conversationId: a.conversationId, messageId: a.messageId, servicerUserid: a.person || null, findings: a.findings, text: text ? maskPii(text) : null }, props.now);
+  if (id === null) return null;
+  await recordAudit(
+    trx,
+    { action: 'alerted', subject_type: 'servicer_message', subject_id: a.messageId, actor: a.person ? `servicer ${a.person}` : 'servicer', text, findings: [...a.findings.risk, ...a.findings.pii], reason: props.describeSent?.(a.findings) ?? null },
+    props.now,
+  );
+  return { id, severity: a.severity };
 }
 
 /**

@@ -36,6 +36,12 @@ export interface InboundMessage {
     oldServicer?: string;
     newServicer?: string;
   };
+  /**
+   * A message a person of the organisation sent from the channel's own client (WeCom: a servicer,
+   * origin 5), past WeReply: who sent it, and every text in it (by field) for the after-the-fact
+   * compliance scan. Absent for customers' messages and events.
+   */
+  sentBy?: { person: string; texts: { field: string; text: string }[] };
   /** When the customer sent it (ms). */
   sentAt: number;
   /** The original item, stored as-is. */

@@ -69,8 +69,9 @@ export async function approvedWordIds(db: Db, textSha256: string): Promise<Set<s
   return new Set(rows.flatMap((r) => JSON.parse(r.word_ids) as string[]));
 }
 
-export type AuditAction = 'blocked' | 'overridden' | 'confirmed' | 'held' | 'released' | 'words_changed' | 'words_imported';
-export type AuditSubject = 'rule' | 'material' | 'handoff_settings' | 'agent_message' | 'outbox' | 'risk_words';
+/** alerted: a message sent past WeReply (WeCom client) broke the rules, found after the fact; acknowledged: someone handled that alert. */
+export type AuditAction = 'blocked' | 'overridden' | 'confirmed' | 'held' | 'released' | 'words_changed' | 'words_imported' | 'alerted' | 'acknowledged';
+export type AuditSubject = 'rule' | 'material' | 'handoff_settings' | 'agent_message' | 'outbox' | 'risk_words' | 'servicer_message' | 'alert';
 
 export interface AuditEntry {
   action: AuditAction;

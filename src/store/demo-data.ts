@@ -50,6 +50,9 @@ export async function removeDemoData(db: Kysely<Database>): Promise<DemoRemoval 
       await trx.deleteFrom('messages').where('conversation_id', 'in', convs).execute();
       await trx.deleteFrom('assignments').where('conversation_id', 'in', convs).execute();
       await trx.deleteFrom('agent_messages').where('conversation_id', 'in', convs).execute();
+      const alerts = (await trx.selectFrom('alerts').select('id').where('conversation_id', 'in', convs).execute()).map((a) => `alert_notify:${a.id}`);
+      if (alerts.length) await trx.deleteFrom('jobs').where('key', 'in', alerts).execute();
+      await trx.deleteFrom('alerts').where('conversation_id', 'in', convs).execute();
       await trx.deleteFrom('conversations').where('id', 'in', convs).execute();
     }
     await trx.deleteFrom('kf_cursors').where('open_kfid', '=', DEMO_KF).execute();

@@ -367,6 +367,37 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0012_servicer_messages': {
+      // Messages servicers send from the WeCom client (origin 5): who sent them and what the
+      // after-the-fact compliance scan found; alerts for the ones that break the rules (block words,
+      // personal data the organisation holds back), with their acknowledgement and app-message state.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('messages').addColumn('servicer_userid', 'text').execute();
+        await db.schema.alterTable('messages').addColumn('findings', 'text').execute();
+        await db.schema.createIndex('messages_servicer').on('messages').columns(['servicer_userid', 'send_time']).execute();
+        await db.schema
+          .createTable('alerts')
+          .addColumn('id', id, idOpts)
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('severity', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'bigint', (c) => c.notNull())
+          .addColumn('message_id', 'bigint', (c) => c.notNull())
+          .addColumn('servicer_userid', 'text')
+          .addColumn('findings', 'text', (c) => c.notNull())
+          .addColumn('text', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('acknowledged_by', 'text')
+          .addColumn('acknowledged_at', ms)
+          .addColumn('ack_note', 'text')
+          .addColumn('notify_status', 'text', (c) => c.notNull().defaultTo('pending'))
+          .addColumn('notify_detail', 'text')
+          .addColumn('notified_at', ms)
+          .execute();
+        // One alert per message and kind: a message pulled twice cannot raise a second one.
+        await db.schema.createIndex('alerts_message_kind').on('alerts').columns(['message_id', 'kind']).unique().execute();
+        await db.schema.createIndex('alerts_open').on('alerts').columns(['acknowledged_at', 'id']).execute();
+      },
+    },
   };
 }
 

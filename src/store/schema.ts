@@ -94,6 +94,10 @@ export interface MessageTable {
   decision: string | null;
   send_time: number;
   received_at: number;
+  /** origin 5: the servicer who sent it from the WeCom client (0012). */
+  servicer_userid: Generated<string | null>;
+  /** origin 5: JSON MessageFindings of the after-the-fact compliance scan, PII masked; null when clean (0012). */
+  findings: Generated<string | null>;
 }
 
 export interface RuleTable {
@@ -324,7 +328,33 @@ export interface RegexRuleStatsTable {
   last_at: number;
 }
 
+/** A message that broke the compliance rules after it was sent (a servicer in the WeCom client), until acknowledged (0012). */
+export interface AlertTable {
+  id: Generated<number>;
+  /** servicer_message: sent from the WeCom client, scanned after the fact. */
+  kind: string;
+  /** block: risk words of severity block; pii: personal data the organisation holds back (both: block). */
+  severity: string;
+  conversation_id: number;
+  message_id: number;
+  servicer_userid: string | null;
+  /** JSON MessageFindings (matched text PII-masked). */
+  findings: string;
+  /** The message's texts, PII masked. */
+  text: string | null;
+  created_at: number;
+  acknowledged_by: string | null;
+  acknowledged_at: number | null;
+  ack_note: string | null;
+  /** The WeCom app message to the supervisors: pending | sent | failed | no_recipients | not_configured */
+  notify_status: Generated<string>;
+  /** Who it went to, or why not. */
+  notify_detail: string | null;
+  notified_at: number | null;
+}
+
 export interface Database {
+  alerts: AlertTable;
   kf_callbacks: KfCallbackTable;
   jobs: JobTable;
   kf_cursors: KfCursorTable;

@@ -17,11 +17,15 @@ export const ERR = {
   INVALID_VIDEO_SIZE: 40011, // global 上传视频大小不是有效值
   INVALID_CORPID: 40013, // global 不合法的CorpID
   INVALID_ACCESS_TOKEN: 40014, // global 不合法的access_token
+  INVALID_AGENTID: 40056, // global 不合法的agentid (message/send: not this corp's app)
   INVALID_PARAM: 40058, // global 不合法的参数; errmsg "msgid exceed max length" seen in the wild for kf send_msg_on_event
   MISSING_ACCESS_TOKEN: 41001, // global 缺少access_token参数
   MISSING_CORPID: 41002, // global 缺少corpid参数
   MISSING_SECRET: 41004, // global 缺少secret参数
   MISSING_MEDIA_ID: 41006, // global 缺少media_id参数
+  MISSING_AGENTID: 41011, // global 缺少agentid参数
+  ALL_RECIPIENTS_INVALID: 81013, // message/send doc: 全部接收人无权限或不存在 (UserID、部门ID、标签ID全部非法或无权限)
+  NO_RECIPIENTS: 82001, // global 指定的成员/部门/标签全部为空
   INVALID_WELCOME_CODE: 41050, // assumed: global 无效的欢迎语code (documented for externalcontact; kf's own code not found)
   ACCESS_TOKEN_EXPIRED: 42001, // global access_token已过期
   API_FORBIDDEN: 48002, // global API禁止调用 / API接口无权限调用 (not added under 微信客服 → 可调用接口的应用; or no contact API permission)
@@ -54,7 +58,11 @@ const MESSAGES: Record<number, string> = {
   40011: 'invalid video size',
   40013: 'invalid corpid',
   40014: 'invalid access_token',
+  40056: 'invalid agentid',
   40058: 'invalid parameter',
+  41011: 'agentid missing',
+  81013: 'user & party & tag all invalid',
+  82001: 'All touser & toparty & totag invalid',
   41001: 'access_token missing',
   41002: 'corpid missing',
   41004: 'corpsecret missing',

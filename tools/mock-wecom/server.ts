@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { buildKfEventCallback, buildUrlVerification, sendHttp, withQuery, type CallbackQuery, type HttpTry } from './callback.js';
 import { aesKeyFromEncodingAESKey } from './crypto.js';
+import { AppMessages, type AppMessage } from './app-message.js';
 import { ERR, errmsg } from './errcodes.js';
 import { checkUpload, MEDIA_TYPES, parseMultipart, sniff, type MediaType } from './media.js';
 import { KfWorld, randomAlnum, type ApiResult, type KfMessage, type Media, type ServiceState } from './wecom.js';
@@ -43,6 +44,8 @@ export interface MockWeComOptions {
   syncPageLimit?: number;
   /** Value of <AgentID> in callbacks; default '1000002'. */
   agentId?: string;
+  /** Corp members besides the servicers and department members (e.g. supervisors): who app messages (message/send) can reach. */
+  members?: string[];
   accessTokenTtlSeconds?: number;
   /** WeCom waits 5 s, then retries; 3 tries in total. */
   callbackRetryDelayMs?: number;
@@ -207,6 +210,8 @@ export interface MockWeCom {
   readonly callbackUrl: string | undefined;
   /** Every send_msg / send_msg_on_event call received, in order, rejected ones and duplicates included. */
   readonly sent: readonly SentRecord[];
+  /** Every app message (message/send) WeCom accepted, duplicates marked (enable_duplicate_check). */
+  readonly appMessages: readonly AppMessage[];
   /** Every /cgi-bin/ call. */
   readonly requests: readonly RequestRecord[];
   /** Every callback delivery with its tries. */
@@ -266,6 +271,7 @@ const API_ROUTES = new Set([
   '/cgi-bin/user/simplelist',
   '/cgi-bin/media/upload',
   '/cgi-bin/media/get',
+  '/cgi-bin/message/send',
 ]);
 
 interface ActiveFault {
@@ -320,6 +326,12 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
   );
 
   const sent: SentRecord[] = [];
+  const extraMembers = [...(opts.members ?? [])];
+  const appMessages = new AppMessages(
+    agentId,
+    () => new Set([...Object.values(servicers).flat(), ...Object.values(opts.departments ?? {}).flat(), ...extraMembers]),
+    now,
+  );
   const requests: RequestRecord[] = [];
   const callbacks: CallbackDelivery[] = [];
   const verifications: UrlVerificationResult[] = [];
@@ -534,6 +546,8 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
         return { status: 200, result: world.serviceStateTrans(b) };
       case '/cgi-bin/kf/account/list':
         return { status: 200, result: world.accountList(b) };
+      case '/cgi-bin/message/send':
+        return { status: 200, result: appMessages.send(b) };
       default:
         return { status: 200, result: world.customerBatchget(b) };
     }
@@ -721,6 +735,11 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
         );
         return;
       }
+      case 'GET /mock/app-messages': {
+        const touser = q.get('touser');
+        json(res, 200, appMessages.delivered.filter((m) => !touser || m.touser.includes(touser)));
+        return;
+      }
       case 'GET /mock/requests': {
         const p = q.get('path');
         json(res, 200, p ? requests.filter((r) => r.path === p) : requests);
@@ -847,6 +866,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
       return callbackUrl;
     },
     sent,
+    appMessages: appMessages.delivered,
     requests,
     callbacks,
     verifications,
@@ -886,6 +906,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     reset() {
       world.reset();
       sent.length = 0;
+      appMessages.reset();
       requests.length = 0;
       callbacks.length = 0;
       verifications.length = 0;

@@ -1,10 +1,11 @@
 import { lazy, Suspense, useState } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
-import { Button, Drawer, Grid, Layout, Menu, Segmented, Space, Spin, Tag, Typography } from 'antd';
-import { ApiOutlined, AppstoreOutlined, AuditOutlined, CommentOutlined, ExperimentOutlined, LogoutOutlined, MenuOutlined, MessageOutlined, PictureOutlined, SafetyOutlined, SettingOutlined } from '@ant-design/icons';
+import { Badge, Button, Drawer, Grid, Layout, Menu, Segmented, Space, Spin, Tag, Typography } from 'antd';
+import { AlertOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, CommentOutlined, ExperimentOutlined, LogoutOutlined, MenuOutlined, MessageOutlined, PictureOutlined, SafetyOutlined, SettingOutlined } from '@ant-design/icons';
 import { useAuth } from './auth';
 import { useI18n } from './i18n';
 import { LoginPage } from './pages/Login';
+import { useOpenAlerts } from './pages/alert-badge';
 
 const RulesPage = lazy(() => import('./pages/Rules'));
 const RuleEditorPage = lazy(() => import('./pages/RuleEditor'));
@@ -15,6 +16,7 @@ const InboxPage = lazy(() => import('./pages/Inbox'));
 const SettingsPage = lazy(() => import('./pages/Settings'));
 const RiskWordsPage = lazy(() => import('./pages/RiskWords'));
 const AuditPage = lazy(() => import('./pages/Audit'));
+const AlertsPage = lazy(() => import('./pages/Alerts'));
 
 export function LangSwitch() {
   const { lang, setLang } = useI18n();
@@ -33,12 +35,15 @@ export function LangSwitch() {
 }
 
 export function App() {
-  const { token, me, logout } = useAuth();
+  const { token, me, logout, can } = useAuth();
   const { t } = useI18n();
   const location = useLocation();
   const navigate = useNavigate();
   const screens = Grid.useBreakpoint();
   const [drawer, setDrawer] = useState(false);
+  // Alerts: for who handles them (compliance:write — supervisors, admins).
+  const handlesAlerts = !!token && can('compliance:write');
+  const openAlerts = useOpenAlerts(handlesAlerts);
 
   if (!token) {
     return (
@@ -57,6 +62,21 @@ export function App() {
     { key: '/inbox', icon: <MessageOutlined />, label: t('nav.inbox') },
     { key: '/compliance/words', icon: <SafetyOutlined />, label: t('nav.riskWords') },
     { key: '/compliance/audit', icon: <AuditOutlined />, label: t('nav.audit') },
+    ...(handlesAlerts
+      ? [
+          {
+            key: '/compliance/alerts',
+            icon: <AlertOutlined />,
+            title: t('nav.alerts'),
+            label: (
+              <span data-testid="nav-alerts">
+                {t('nav.alerts')}{' '}
+                <Badge count={openAlerts} size="small" title={t('nav.alertsBadge', { n: openAlerts })} data-testid="alerts-badge" />
+              </span>
+            ),
+          },
+        ]
+      : []),
     { key: '/settings', icon: <SettingOutlined />, label: t('nav.settings') },
   ];
   const selected = items.find((i) => location.pathname.startsWith(i.key))?.key ?? '/rules';
@@ -90,7 +110,10 @@ export function App() {
             {narrow && <Button type="text" icon={<MenuOutlined />} aria-label={t('nav.open')} onClick={() => setDrawer(true)} />}
             {narrow && <span className="brand-inline">WeReply</span>}
             <Typography.Text strong className="page-title">
-              {items.find((i) => i.key === selected)?.label}
+              {(() => {
+                const i = items.find((x) => x.key === selected);
+                return i && 'title' in i ? i.title : i?.label;
+              })()}
             </Typography.Text>
           </Space>
           <Space size="small" wrap={false}>
@@ -120,6 +143,7 @@ export function App() {
               <Route path="/inbox/:id" element={<InboxPage />} />
               <Route path="/compliance/words" element={<RiskWordsPage />} />
               <Route path="/compliance/audit" element={<AuditPage />} />
+              <Route path="/compliance/alerts" element={<AlertsPage />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="*" element={<Navigate to="/rules" replace />} />
             </Routes>

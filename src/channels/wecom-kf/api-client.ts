@@ -294,6 +294,24 @@ export class WeComClient {
     }
   }
 
+  /**
+   * 发送应用消息 (message/send): a text from the self-built app (agentid) to members. WeCom's own
+   * duplicate check is on, so a call repeated after an unknown outcome (timeout) is not delivered
+   * twice within `duplicateCheckSeconds` (at most 4 h). All recipients invalid: errcode 81013.
+   */
+  async sendAppText(p: { agentId: string; touser: readonly string[]; content: string; duplicateCheckSeconds?: number }): Promise<{ invaliduser: string[]; msgid: string | null }> {
+    const res = await this.post('message/send', {
+      touser: p.touser.join('|'),
+      msgtype: 'text',
+      agentid: Number(p.agentId),
+      text: { content: p.content },
+      enable_duplicate_check: 1,
+      duplicate_check_interval: Math.min(14_400, p.duplicateCheckSeconds ?? 14_400),
+    });
+    const invalid = typeof res.invaliduser === 'string' && res.invaliduser ? res.invaliduser.split('|') : [];
+    return { invaliduser: invalid, msgid: typeof res.msgid === 'string' ? res.msgid : null };
+  }
+
   private url(api: string, token: string, query: Record<string, string>): string {
     const qs = new URLSearchParams({ access_token: token, ...query });
     return `${this.opts.apiBase}/cgi-bin/${api}?${qs}`;

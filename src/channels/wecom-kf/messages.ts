@@ -20,6 +20,7 @@ export function toInbound(item: KfMessageItem): InboundMessage {
     sentAt: Number(item.send_time) * 1000,
     raw: item,
   };
+  if (msg.origin === ORIGIN_SERVICER && msg.customerId) msg.sentBy = { person: item.servicer_userid ?? '', texts: itemTexts(item) };
   if (item.msgtype === 'text') {
     const text = item.text as { content?: string } | undefined;
     // NUL is no character a customer typed, and PostgreSQL text cannot hold it.
@@ -44,6 +45,29 @@ export function toInbound(item: KfMessageItem): InboundMessage {
     if (!msg.accountId && ev.open_kfid) msg.accountId = String(ev.open_kfid);
   }
   return msg;
+}
+
+/** sync_msg origin 5: sent by a servicer from the WeCom client (3 customer, 4 system event). */
+export const ORIGIN_SERVICER = 5;
+
+/** Opaque codes and structure, not words anyone reads: media ids, a mini program's appid, a menu item's type. */
+const NOT_TEXT = /(?:^|_)media_id$|^appid$|^type$/;
+
+/**
+ * Every string of a message item's typed object (text.content, link.title/desc/url,
+ * miniprogram.title/pagepath, location.name/address, business_card.userid, channels_shop_*…),
+ * named by its path ("link.desc"), NUL removed: what the after-the-fact scan reads.
+ */
+export function itemTexts(item: KfMessageItem): { field: string; text: string }[] {
+  const out: { field: string; text: string }[] = [];
+  const walk = (v: unknown, at: string, key: string) => {
+    if (typeof v === 'string') {
+      if (v && !NOT_TEXT.test(key)) out.push({ field: at, text: v.replace(/\u0000/g, '') });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, key));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`, k);
+  };
+  walk(item[item.msgtype], item.msgtype, item.msgtype);
+  return out;
 }
 
 /** Resolves an uploaded material to a WeCom media_id (uploading or renewing it when needed). */

@@ -8,10 +8,10 @@ import type { Logger } from 'pino';
 import type { Job } from '../../jobs/job-queue.js';
 import type { Wakeup } from '../../jobs/wakeup.js';
 import type { OutboxFastLane } from '../../pipeline/types.js';
-import { ingestMessages, type IngestResult } from '../../pipeline/ingest-message.js';
+import type { ComplianceGuard } from '../../pipeline/compliance-guard.js';
+import { ingestMessages, type IngestProps, type IngestResult } from '../../pipeline/ingest-message.js';
 import type { RuleCache } from '../../pipeline/rule-cache.js';
 import type { InboundMessage } from '../../pipeline/types.js';
-import type { RuleSet } from '../../rules/decide.js';
 import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/database.js';
 import { WeComApiError, type WeComClient } from './api-client.js';
@@ -44,12 +44,15 @@ export interface KfSyncDeps {
   onIngested?: (results: IngestResult[], origins: number[]) => void;
   /** The outbox worker's fast lane: replies are claimed in the commit that stores their cause. */
   outbox?: OutboxFastLane;
+  /** Scans what servicers sent from the WeCom client (origin 5) after the fact, in the ingest transaction. */
+  compliance?: Pick<ComplianceGuard, 'sentScan'>;
 }
 
 /** Stores one message normally, or — when that fails — as quarantined with the error, unanswered. */
-async function ingestOrQuarantine(deps: KfSyncDeps, m: InboundMessage, rules: RuleSet, now: number): Promise<IngestResult> {
+async function ingestOrQuarantine(deps: KfSyncDeps, m: InboundMessage, props: IngestProps): Promise<IngestResult> {
+  const now = props.now;
   try {
-    const [r] = await deps.store.write((trx) => ingestMessages(trx, [m], { rules, staleAfterMs: deps.staleAfterMs, now }));
+    const [r] = await deps.store.write((trx) => ingestMessages(trx, [m], props));
     return r!;
   } catch (err) {
     deps.log.error({ err, msgid: m.msgid }, 'message quarantined: stored without a decision');
@@ -88,6 +91,7 @@ export function makeKfSyncHandler(deps: KfSyncDeps) {
       }
       const messages = res.msg_list.map(toInbound);
       const rules = await deps.rules.get();
+      const scan = deps.compliance && messages.some((m) => m.sentBy) ? await deps.compliance.sentScan() : {};
       // Stored in chunks so a 1,000-message page does not hold the database (and, on SQLite, the
       // event loop) for long; the cursor is committed with the last chunk. A crash between chunks
       // re-pulls the page and the stored ones are recognised by msgid.
@@ -110,7 +114,7 @@ export function makeKfSyncHandler(deps: KfSyncDeps) {
         let claimed: unknown[] = [];
         try {
           chunkResults = await deps.store.write(async (trx) => {
-            const r = await ingestMessages(trx, chunk, { rules, staleAfterMs: deps.staleAfterMs, now });
+            const r = await ingestMessages(trx, chunk, { rules, staleAfterMs: deps.staleAfterMs, now, ...scan });
             await saveCursor(trx);
             const replying = r.filter((x) => x.outboxIds.length > 0).map((x) => x.conversationId);
             if (deps.outbox && replying.length) {
@@ -126,11 +130,13 @@ export function makeKfSyncHandler(deps: KfSyncDeps) {
           // would never move): store the chunk one by one and quarantine the ones that fail.
           deps.log.error({ err, open_kfid: p.open_kfid }, 'storing a chunk failed; storing its messages one by one');
           chunkResults = [];
-          for (const m of chunk) chunkResults.push(await ingestOrQuarantine(deps, m, rules, now));
+          for (const m of chunk) chunkResults.push(await ingestOrQuarantine(deps, m, { rules, staleAfterMs: deps.staleAfterMs, now, ...scan }));
           await deps.store.write(saveCursor);
         }
         results.push(...chunkResults);
         if (chunkResults.some((r) => r.outboxIds.length)) deps.wakeup.notify('outbox');
+        // An alert's app message is a job committed with it.
+        if (chunkResults.some((r) => r.sent?.alert)) deps.wakeup.notify('jobs');
       }
       deps.onIngested?.(results, messages.map((m) => m.origin));
       if (!res.has_more) return;

@@ -11,6 +11,7 @@ import { ApiError, blobUrl, download, get, post, subscribe } from '../api';
 import { useAuth } from '../auth';
 import { scanText, type Finding } from '../compliance';
 import { ReplyView } from '../components/Reply';
+import { ServicerMessageLabel, type SentByFields } from '../components/ServicerMessage';
 import { FindingList } from '../components/RiskTextArea';
 import { useI18n } from '../i18n';
 
@@ -394,7 +395,7 @@ function HistoryItem({ m, onReleased }: { m: Item; onReleased: () => void }) {
           )}
         </div>
         <div className="bubble-meta" style={{ textAlign: m.kind === 'out' ? 'right' : 'left' }}>
-          {new Date(m.at).toLocaleTimeString()} · {t(`by.${m.by}`)}
+          {new Date(m.at).toLocaleTimeString()} · {m.kind === 'in' && m.origin === 5 ? <ServicerMessageLabel item={m as Item & SentByFields} /> : t(`by.${m.by}`)}
           {m.matched_rules.length > 0 && ` · ${t('inbox.rule')}: ${m.matched_rules.map((r) => r.name).join('、')}`}
           {m.status && (
             <>
