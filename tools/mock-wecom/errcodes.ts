@@ -17,6 +17,8 @@ export const ERR = {
   INVALID_VIDEO_SIZE: 40011, // global 上传视频大小不是有效值
   INVALID_CORPID: 40013, // global 不合法的CorpID
   INVALID_ACCESS_TOKEN: 40014, // global 不合法的access_token
+  INVALID_CODE: 40029, // global 不合法的oauth_code (auth/getuserinfo: unknown, used or older than 5 min)
+  MISSING_CODE: 41008, // global 缺少oauth code
   INVALID_PARAM: 40058, // global 不合法的参数; errmsg "msgid exceed max length" seen in the wild for kf send_msg_on_event
   MISSING_ACCESS_TOKEN: 41001, // global 缺少access_token参数
   MISSING_CORPID: 41002, // global 缺少corpid参数
@@ -54,6 +56,8 @@ const MESSAGES: Record<number, string> = {
   40011: 'invalid video size',
   40013: 'invalid corpid',
   40014: 'invalid access_token',
+  40029: 'invalid code',
+  41008: 'missing code',
   40058: 'invalid parameter',
   41001: 'access_token missing',
   41002: 'corpid missing',
