@@ -65,7 +65,8 @@ describe('mock WeCom sign-in (扫码登录 / web OAuth)', () => {
   });
 
   it('refuses a wrong appid/agentid, a redirect_uri outside the 可信域名 and a bad state, as WeCom does ("该链接无法访问")', async () => {
-    for (const over of [{ appid: 'wwOther' }, { agentid: '999' }, { redirect_uri: 'http://evil.test/cb' }, { state: 'has spaces' }, { login_type: 'ServiceApp' }]) {
+    const bad: Record<string, string>[] = [{ appid: 'wwOther' }, { agentid: '999' }, { redirect_uri: 'http://evil.test/cb' }, { state: 'has spaces' }, { login_type: 'ServiceApp' }];
+    for (const over of bad) {
       const html = await (await fetch(ssoUrl(over))).text();
       expect({ over, refused: html.includes('该链接无法访问') && !html.includes('data-userid') }).toEqual({ over, refused: true });
     }
