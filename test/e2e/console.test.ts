@@ -74,7 +74,7 @@ describe('web console in Chromium', () => {
 
   it('logs in with the admin token (kept out of localStorage without 记住我)', async () => {
     await page.goto(`${stack.url}/`);
-    await page.getByLabel('密码').waitFor(); // 账号密码 first; tokens are the secondary tab
+    await page.getByLabel('密码', { exact: true }).waitFor(); // 账号密码 first; tokens are the secondary tab
     await shot('login');
     await openTokenSignIn(page);
     await page.getByLabel('访问令牌').fill('wrong-token');
