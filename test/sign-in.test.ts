@@ -152,11 +152,16 @@ describe.each(ENGINES)('signing in as oneself on %s', (engine) => {
       expect(ghost.map((r) => r.status).sort()).toEqual([401, 401, 401, 401, 401, 429, 429]);
     });
 
-    it('20 failures from one address lock that address for every name', async () => {
+    it('20 failures from one address lock that address for every name; behind a local proxy the forwarded address counts', async () => {
       await withPassword('pw-ip');
-      for (let i = 0; i < 20; i++) expect((await password(`spray-${i}`, 'some guess here')).status).toBe(401);
-      const res = await password('pw-ip', STRONG);
-      expect(res.status).toBe(429);
+      const viaProxy = (name: string, pw: string, ip: string) =>
+        fetch(`${s.url}/api/sessions/password`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.9.9, ${ip}` }, body: JSON.stringify({ name, password: pw }) });
+      for (let i = 0; i < 20; i++) expect((await viaProxy(`spray-${i}`, 'some guess here', '203.0.113.7')).status).toBe(401);
+      expect((await viaProxy('pw-ip', STRONG, '203.0.113.7')).status).toBe(429);
+      // Someone else behind the same proxy is not locked out by it.
+      expect((await viaProxy('pw-ip', STRONG, '203.0.113.8')).status).toBe(201);
+      for (let i = 0; i < 20; i++) expect((await password(`spray-direct-${i}`, 'some guess here')).status).toBe(401);
+      expect((await password('pw-ip', STRONG)).status).toBe(429);
     });
 
     it('changing one’s own password needs the old one and ends one’s other sessions; an admin setting or clearing it ends all', async () => {

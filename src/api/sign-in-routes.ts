@@ -52,6 +52,20 @@ function keyedQueue() {
   };
 }
 
+/**
+ * The address a sign-in comes from. Behind a reverse proxy on the same machine (README: nginx) every
+ * request comes from loopback: then the address the proxy saw, the last X-Forwarded-For entry
+ * ($proxy_add_x_forwarded_for appends it), so one person's failures do not lock everyone out.
+ */
+export function clientAddress(req: FastifyRequest): string {
+  const remote = (req.socket.remoteAddress ?? req.ip).replace(/^::ffff:/, '');
+  const forwarded = req.headers['x-forwarded-for'];
+  if ((remote === '127.0.0.1' || remote === '::1') && typeof forwarded === 'string' && forwarded.trim()) {
+    return forwarded.split(',').at(-1)!.trim() || remote;
+  }
+  return remote;
+}
+
 function cookie(req: FastifyRequest, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
@@ -125,7 +139,7 @@ export async function signInRoutes(app: FastifyInstance, s: Services): Promise<v
     async (req, reply) => {
       const name = req.body.name.trim();
       const nameKey = `name:${foldName(name)}`;
-      const ipKey = `ip:${req.ip}`;
+      const ipKey = `ip:${clientAddress(req)}`;
       return queue(nameKey, async () => {
         const now = Date.now();
         const counts = await failureCounts(db, [nameKey, ipKey]);

@@ -63,6 +63,8 @@ export async function failureCounts(db: Kysely<Database>, keys: string[]): Promi
 export async function putFailureCount(db: Kysely<Database>, key: string, c: FailureCount): Promise<void> {
   const v = { fails: c.fails, locked_until: c.lockedUntil, last_at: c.lastAt };
   await db.insertInto('sign_in_failures').values({ key, ...v }).onConflict((oc) => oc.column('key').doUpdateSet(v)).execute();
+  // Counts nobody added to for a day are forgotten anyway (sign-in-throttle.ts): a spray of names leaves no pile.
+  await db.deleteFrom('sign_in_failures').where('last_at', '<', c.lastAt - 24 * 3600_000).where('locked_until', '<', c.lastAt).execute();
 }
 
 export async function clearFailureCount(db: Kysely<Database>, key: string): Promise<void> {
