@@ -192,6 +192,16 @@ describe.each(ENGINES)('signing in as oneself on %s', (engine) => {
       expect((await s.api('PUT', '/api/me/password', { password: STRONG2 })).status).toBe(400); // the admin token has none
     });
 
+    it('guessing the old password through a session is locked out like a sign-in', async () => {
+      await withPassword('pw-guess');
+      const t = (await password('pw-guess', STRONG)).body.session_token as string;
+      const tries = [];
+      for (let i = 0; i < 6; i++) tries.push((await s.api('PUT', '/api/me/password', { old_password: `guess number ${i}`, password: STRONG2 }, t)).status);
+      expect(tries).toEqual([403, 403, 403, 403, 403, 429]);
+      expect((await s.api('PUT', '/api/me/password', { old_password: STRONG, password: STRONG2 }, t)).status).toBe(429);
+      expect((await password('pw-guess', STRONG)).status).toBe(429);
+    });
+
     it('disabling an operator ends their password sessions', async () => {
       const op = await withPassword('pw-disable');
       const t = (await password('pw-disable', STRONG)).body.session_token as string;

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import { type Role, ROLE_PERMISSIONS, ROLES, sha256 } from './auth.js';
 import { deleteOperatorSessions } from '../store/session-repo.js';
-import { deleteOtherSessions, operatorById, setPasswordHash } from '../store/sign-in-repo.js';
+import { deleteOtherSessions, failureCounts, operatorById, putFailureCount, setPasswordHash } from '../store/sign-in-repo.js';
+import { afterFailure, lockedFor, NAME_POLICY } from '../operators/sign-in-throttle.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from '../operators/password.js';
 import { ApiError } from './http-errors.js';
 import { foldName, imitationProblem } from '../operators/names.js';
@@ -204,7 +205,16 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       if (!op) throw new ApiError(404, 'your operator no longer exists');
       if (op.password_hash) {
         if (!req.body.old_password) throw new ApiError(400, 'give your current password (old_password) to change it', [{ field: 'old_password', message: 'required' }]);
-        if (!(await verifyPassword(req.body.old_password, op.password_hash))) throw new ApiError(403, 'your current password is not right', [{ field: 'old_password', message: 'wrong' }]);
+        // Guessing the old password through a stolen session counts against the name like a sign-in.
+        const key = `name:${foldName(op.name)}`;
+        const now = Date.now();
+        const count = (await failureCounts(s.store.db, [key])).get(key) ?? null;
+        const wait = lockedFor(count, now);
+        if (wait > 0) throw new ApiError(429, `too many wrong passwords for this name: try again in ${Math.ceil(wait / 1000)} s`, undefined, { retry_after_s: Math.ceil(wait / 1000) });
+        if (!(await verifyPassword(req.body.old_password, op.password_hash))) {
+          await putFailureCount(s.store.db, key, afterFailure(NAME_POLICY, count, now));
+          throw new ApiError(403, 'your current password is not right', [{ field: 'old_password', message: 'wrong' }]);
+        }
       }
       const problem = passwordProblem(req.body.password, op.name);
       if (problem) throw new ApiError(422, problem, [{ field: 'password', message: problem }]);
