@@ -63,7 +63,7 @@ export interface Config {
   regexBudgetMs: number;
   /**
    * The address people open the console at (WEREPLY_PUBLIC_URL, no trailing slash): the redirect_uri
-   * of 企业微信扫码登录 is built from it. Demo mode defaults to http://localhost:PORT.
+   * of 企业微信扫码登录 is built from it. Demo mode without it: the address the browser used.
    */
   publicUrl?: string;
 }

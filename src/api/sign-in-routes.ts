@@ -35,8 +35,18 @@ const WRONG = 'wrong name or password (or this account has no password, or is di
 export function wecomSignInProblem(s: Services): string | null {
   if (!s.config.wecom || !s.wecom) return 'WeCom is not configured (WECOM_CORP_ID, WECOM_KF_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY): sign in with a password or a token';
   if (!s.config.wecom.agentId) return 'sign-in with WeCom needs WECOM_AGENT_ID: the AgentId of the self-built app whose Secret is WECOM_KF_SECRET (WeCom admin → 应用管理 → the app); set it and restart';
-  if (!s.config.publicUrl) return 'sign-in with WeCom needs WEREPLY_PUBLIC_URL: the address people open the console at (its host must be the app’s 可信域名), e.g. https://wereply.example.com; set it and restart';
+  if (!s.config.publicUrl && !s.config.demo) return 'sign-in with WeCom needs WEREPLY_PUBLIC_URL: the address people open the console at (its host must be the app’s 可信域名), e.g. https://wereply.example.com; set it and restart';
   return null;
+}
+
+/**
+ * The console's address, for redirect_uri and the way back: WEREPLY_PUBLIC_URL; in demo mode without
+ * it, the address this browser used (so the state cookie set on it comes back with the callback).
+ */
+function publicBase(s: Services, req: FastifyRequest): string | undefined {
+  if (s.config.publicUrl) return s.config.publicUrl;
+  if (s.config.demo && req.headers.host && /^[\w.:[\]-]+$/.test(req.headers.host)) return `${req.protocol}://${req.headers.host}`;
+  return undefined;
 }
 
 /** Serializes the attempts for one key in this process, so a burst of guesses is counted one by one. */
@@ -178,7 +188,7 @@ export async function signInRoutes(app: FastifyInstance, s: Services): Promise<v
       const problem = wecomSignInProblem(s);
       if (problem) throw new ApiError(409, problem);
       const wecom = s.config.wecom!;
-      const publicUrl = s.config.publicUrl!;
+      const publicUrl = publicBase(s, req)!;
       const state = crypto.randomBytes(24).toString('base64url').replace(/[-_]/g, 'x'); // a-zA-Z0-9, as WeCom asks
       const browser = crypto.randomBytes(24).toString('base64url');
       const now = Date.now();
@@ -211,7 +221,7 @@ export async function signInRoutes(app: FastifyInstance, s: Services): Promise<v
       },
     },
     async (req, reply) => {
-      const publicUrl = s.config.publicUrl;
+      const publicUrl = publicBase(s, req);
       const problem = wecomSignInProblem(s);
       if (problem) return page(reply, 409, '企业微信登录尚未配置完整，请联系管理员。', problem, publicUrl);
       const now = Date.now();
@@ -245,7 +255,7 @@ export async function signInRoutes(app: FastifyInstance, s: Services): Promise<v
         .header('set-cookie', `${BROWSER_COOKIE}=; Path=${COOKIE_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`)
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .redirect(`${publicUrl}/login#wecom_code=${handOver}`, 302);
+        .redirect(`${publicUrl ?? ''}/login#wecom_code=${handOver}`, 302);
     },
   );
 

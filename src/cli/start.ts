@@ -24,8 +24,6 @@ export async function startCommand(config: Config): Promise<number> {
     config = {
       ...config,
       wecom: { corpId: m.credentials.corpId, kfSecret: m.credentials.kfSecret, token: m.credentials.token, encodingAESKey: m.credentials.encodingAESKey, apiBase: m.url, agentId: m.credentials.agentId },
-      // 企业微信扫码登录 against the mock comes back here.
-      publicUrl: config.publicUrl ?? `http://localhost:${config.port}`,
     };
   }
   const wereply = await createWeReply(config);
