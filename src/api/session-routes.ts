@@ -4,6 +4,7 @@
  * WEREPLY_SESSION_REMEMBER_DAYS (30 days) with 记住我. POST /api/sessions/refresh rotates it: a new
  * token with a new expiry, and the old one stops working at once. The browser keeps only the
  * session token. The static admin token (WEREPLY_ADMIN_TOKEN) is not a session: it is used as it is.
+ * Password and WeCom sign-ins (sign-in-routes.ts) start their sessions with the same startSession.
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -28,7 +28,8 @@ import { sessionAnswer, startSession } from './session-routes.js';
 const STATE_TTL_MS = 10 * 60_000;
 const EXCHANGE_TTL_MS = 60_000;
 const BROWSER_COOKIE = 'wereply_wecom_login';
-const COOKIE_PATH = '/api/sessions/wecom';
+/** The state cookie goes only to the WeCom sign-in routes (under WEREPLY_PUBLIC_URL's path, if it has one). */
+const cookiePath = (publicUrl: string | undefined) => `${publicUrl ? new URL(publicUrl).pathname.replace(/\/+$/, '') : ''}/api/sessions/wecom`;
 const WRONG = 'wrong name or password (or this account has no password, or is disabled): check them, or ask an admin';
 
 /** Why WeCom sign-in cannot be offered now (what to configure), or null when it can. */
@@ -92,7 +93,7 @@ function page(reply: FastifyReply, status: number, zh: string, en: string, publi
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header('set-cookie', `${BROWSER_COOKIE}=; Path=${COOKIE_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`)
+    .header('set-cookie', `${BROWSER_COOKIE}=; Path=${cookiePath(publicUrl)}; Max-Age=0; HttpOnly; SameSite=Lax`)
     .send(
       `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>WeReply 登录 / Sign-in</title></head>` +
         `<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1 style="color:#07c160">WeReply</h1>` +
@@ -204,7 +205,7 @@ export async function signInRoutes(app: FastifyInstance, s: Services): Promise<v
         lang: /^en/i.test(req.headers['accept-language'] ?? '') ? 'en' : 'zh',
       });
       const secure = publicUrl.startsWith('https:') ? '; Secure' : '';
-      reply.header('set-cookie', `${BROWSER_COOKIE}=${browser}; Path=${COOKIE_PATH}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; SameSite=Lax${secure}`).header('cache-control', 'no-store');
+      reply.header('set-cookie', `${BROWSER_COOKIE}=${browser}; Path=${cookiePath(publicUrl)}; Max-Age=${STATE_TTL_MS / 1000}; HttpOnly; SameSite=Lax${secure}`).header('cache-control', 'no-store');
       if (req.query.format === 'json') return { url };
       return reply.redirect(url, 302);
     },
@@ -252,7 +253,7 @@ export async function signInRoutes(app: FastifyInstance, s: Services): Promise<v
       await putTicket(db, { ticketSha256: sha256(handOver), kind: 'exchange', operatorId: op.id, remember: ticket.remember, now, expiresAt: now + EXCHANGE_TTL_MS });
       req.log.info({ operatorId: op.id }, 'WeCom sign-in: member identified');
       return reply
-        .header('set-cookie', `${BROWSER_COOKIE}=; Path=${COOKIE_PATH}; Max-Age=0; HttpOnly; SameSite=Lax`)
+        .header('set-cookie', `${BROWSER_COOKIE}=; Path=${cookiePath(publicUrl)}; Max-Age=0; HttpOnly; SameSite=Lax`)
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
         .redirect(`${publicUrl ?? ''}/login#wecom_code=${handOver}`, 302);
