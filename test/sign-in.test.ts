@@ -103,21 +103,22 @@ describe.each(ENGINES)('signing in as oneself on %s', (engine) => {
       const answers = await Promise.all([password('pw-same', 'wrong password here'), password('nobody-here', STRONG), password('pw-none', STRONG), password('pw-off', STRONG)]);
       expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 401]);
       expect(new Set(answers.map((a) => a.body.error)).size).toBe(1);
-      // Time: the unknown name costs the same scrypt work as a known one (median of 3 each).
+      // Time: the unknown name costs the same scrypt work as a known one (median of 5 each; without the
+      // dummy hash an unknown name answers in a few ms against ~100 ms, a ratio near 0.02).
       const time = async (name: string) => {
         const t: number[] = [];
-        for (let i = 0; i < 3; i++) {
+        for (let i = 0; i < 5; i++) {
           const at = performance.now();
           await password(name, `${STRONG} wrong ${i}`);
           t.push(performance.now() - at);
         }
-        return t.sort((a, b) => a - b)[1]!;
+        return t.sort((a, b) => a - b)[2]!;
       };
       await s.wr.store.db.deleteFrom('sign_in_failures').execute();
       const known = await time('pw-same');
       const unknown = await time('nobody-at-all');
-      expect(unknown / known).toBeGreaterThan(0.5);
-      expect(unknown / known).toBeLessThan(2);
+      expect(unknown / known).toBeGreaterThan(0.33);
+      expect(unknown / known).toBeLessThan(3);
     });
 
     it('after 5 failures the name is locked (429, even with the right password), for 30 s then twice as long; the right password afterwards works', async () => {
