@@ -13,6 +13,7 @@ import { installAuthorization, operatorTokenResolver } from './api/auth.js';
 import { installPiiMasking } from './api/pii-view.js';
 import { LiveStreams } from './api/live-streams.js';
 import { sessionRoutes, sessionTokenResolver } from './api/session-routes.js';
+import { signInRoutes } from './api/sign-in-routes.js';
 import { pruneSessions } from './store/session-repo.js';
 import { docsCsp, docsProtection, everyRoutePublic } from './api/docs-protection.js';
 import { complianceRoutes } from './api/compliance-routes.js';
@@ -285,6 +286,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await operatorRoutes(api, services);
     await sessionRoutes(api, services);
     await alertRoutes(api, services);
+    await signInRoutes(api, services);
   });
   // The web console (web/dist) at / and its client routes; the API docs stay at /docs.
   await app.register(async (web) => {

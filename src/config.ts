@@ -16,6 +16,13 @@ export interface WeComConfig {
    * people in with WeCom (扫码登录 / web OAuth) and to send app messages (alerts to supervisors).
    */
   agentId?: string;
+  /**
+   * Where people's browsers are sent to sign in (WECOM_LOGIN_BASE): the 扫码登录 page
+   * (/wwlogin/sso/login) and web OAuth (/connect/oauth2/authorize). Default: WeCom's own hosts
+   * (login.work.weixin.qq.com, open.weixin.qq.com) with the official API base; the API base
+   * itself otherwise (the mock WeCom serves both).
+   */
+  loginBase?: string;
 }
 
 export interface Config {
@@ -54,6 +61,11 @@ export interface Config {
   imports: { timeoutMs: number; memoryMb: number };
   /** Total time the regex rules may take on one message (ms); past it the remaining regex rules are skipped, and recorded. */
   regexBudgetMs: number;
+  /**
+   * The address people open the console at (WEREPLY_PUBLIC_URL, no trailing slash): the redirect_uri
+   * of 企业微信扫码登录 is built from it. Demo mode without it: the address the browser used.
+   */
+  publicUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -74,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           encodingAESKey: env.WECOM_ENCODING_AES_KEY!,
           apiBase: (env.WECOM_API_BASE || 'https://qyapi.weixin.qq.com').replace(/\/+$/, ''),
           ...(env.WECOM_AGENT_ID ? { agentId: env.WECOM_AGENT_ID } : {}),
+          ...(env.WECOM_LOGIN_BASE ? { loginBase: httpUrl(env, 'WECOM_LOGIN_BASE') } : {}),
         }
       : null;
   if (wecom?.agentId !== undefined && !/^\d{1,12}$/.test(wecom.agentId)) {
@@ -125,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       memoryMb: positive(env, 'WEREPLY_IMPORT_MEMORY_MB', 256),
     },
     regexBudgetMs: positive(env, 'WEREPLY_REGEX_BUDGET_MS', 50),
+    ...(env.WEREPLY_PUBLIC_URL ? { publicUrl: httpUrl(env, 'WEREPLY_PUBLIC_URL') } : {}),
   };
 }
 
@@ -144,4 +158,19 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
   return n;
+}
+
+/** An http(s) base URL from the environment, without a trailing slash, path kept; anything else is a configuration error. */
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string {
+  const raw = String(env[name]).trim();
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL such as https://wereply.example.com, got "${raw}"`);
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash || u.username || u.password) {
+    throw new ConfigError(`${name} must be a plain http(s) URL (no query, fragment or credentials) such as https://wereply.example.com, got "${raw}"`);
+  }
+  return `${u.origin}${u.pathname}`.replace(/\/+$/, '');
 }

@@ -4,6 +4,7 @@
  * WEREPLY_SESSION_REMEMBER_DAYS (30 days) with 记住我. POST /api/sessions/refresh rotates it: a new
  * token with a new expiry, and the old one stops working at once. The browser keeps only the
  * session token. The static admin token (WEREPLY_ADMIN_TOKEN) is not a session: it is used as it is.
+ * Password and WeCom sign-ins (sign-in-routes.ts) start their sessions with the same startSession.
  */
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -26,7 +27,27 @@ export function sessionTokenResolver(db: Kysely<Database>, operatorTokens: Token
   };
 }
 
-const sessionAnswer = {
+/**
+ * Starts a console session for an operator who proved who they are (operator token, password or
+ * WeCom): the same token, lifetime (12 h; 30 days with 记住我) and rotation whichever way they came.
+ */
+export async function startSession(s: Services, op: { id: number; name: string; role: string }, remember: boolean): Promise<SessionAnswer> {
+  const now = Date.now();
+  const session = `${SESSION_PREFIX}${crypto.randomBytes(24).toString('base64url')}`;
+  const expiresAt = now + (remember ? s.config.sessions.rememberTtlMs : s.config.sessions.ttlMs);
+  await createSession(s.store.db, { operatorId: op.id, tokenSha256: sha256(session), remember, now, expiresAt });
+  return { session_token: session, expires_at: expiresAt, remember, name: op.name, role: op.role };
+}
+
+export interface SessionAnswer {
+  session_token: string;
+  expires_at: number;
+  remember: boolean;
+  name: string;
+  role: string;
+}
+
+export const sessionAnswer = {
   type: 'object',
   properties: {
     session_token: { type: 'string', description: 'send as Authorization: Bearer <session_token>; shown once' },
@@ -67,12 +88,7 @@ export async function sessionRoutes(app: FastifyInstance, s: Services): Promise<
       if (token.startsWith(SESSION_PREFIX)) throw new ApiError(400, 'this is already a session token: sign in with the operator token an admin gave you (wr_…)');
       const op = await db.selectFrom('operators').select(['id', 'name', 'role', 'disabled']).where('token_sha256', '=', sha256(token)).executeTakeFirst();
       if (!op || op.disabled) return reply.code(401).send({ error: 'wrong or disabled token: ask an admin for your operator token' });
-      const remember = !!req.body.remember;
-      const now = Date.now();
-      const session = newToken();
-      const expiresAt = now + ttl(remember);
-      await createSession(db, { operatorId: Number(op.id), tokenSha256: sha256(session), remember, now, expiresAt });
-      return reply.code(201).send({ session_token: session, expires_at: expiresAt, remember, name: op.name, role: op.role });
+      return reply.code(201).send(await startSession(s, { id: Number(op.id), name: op.name, role: op.role }, !!req.body.remember));
     },
   );
 

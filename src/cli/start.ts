@@ -5,6 +5,7 @@
 import { createWeReply } from '../app.js';
 import type { Config } from '../config.js';
 import { seedDemo } from './demo-seed.js';
+import { DEMO_OPERATORS, seedDemoOperators } from './demo-operators.js';
 
 export async function startCommand(config: Config): Promise<number> {
   let mock: { url: string; close(): Promise<void> } | undefined;
@@ -20,13 +21,17 @@ export async function startCommand(config: Config): Promise<number> {
       callbackUrl: `http://127.0.0.1:${config.port}/wecom/kf/callback`,
     });
     mock = m;
-    config = { ...config, wecom: { corpId: m.credentials.corpId, kfSecret: m.credentials.kfSecret, token: m.credentials.token, encodingAESKey: m.credentials.encodingAESKey, apiBase: m.url } };
+    config = {
+      ...config,
+      wecom: { corpId: m.credentials.corpId, kfSecret: m.credentials.kfSecret, token: m.credentials.token, encodingAESKey: m.credentials.encodingAESKey, apiBase: m.url, agentId: m.credentials.agentId },
+    };
   }
   const wereply = await createWeReply(config);
   if (config.demo) {
     // The bundled mock starts empty each time: a pull cursor from an earlier run means nothing to it.
     await wereply.store.db.deleteFrom('kf_cursors').execute();
     if (await seedDemo(wereply.store.db, wereply.materials)) wereply.log.info('demo rules loaded');
+    await seedDemoOperators(wereply.store.db);
   }
   const url = await wereply.listen();
   const local = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
@@ -40,6 +45,8 @@ export async function startCommand(config: Config): Promise<number> {
     lines.push(
       `  Demo mode: mock WeCom on ${mock!.url} (no WECOM_* settings found)`,
       `  Admin token (this run): ${config.adminToken}`,
+      `  Sign in as the demo agent 小王: name ${DEMO_OPERATORS[0].name}, password ${DEMO_OPERATORS[0].password}   (supervisor: ${DEMO_OPERATORS[1].name} / ${DEMO_OPERATORS[1].password};`,
+      `    or 企业微信扫码登录 on the login page: the mock lets you pick ${DEMO_OPERATORS[0].servicer_userid})`,
       '',
       '  Try it (in another terminal):',
       '    npx wereply send "我想退货"            # a customer writes through the mock; the auto-reply is printed',

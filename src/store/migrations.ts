@@ -398,6 +398,33 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('alerts_open').on('alerts').columns(['acknowledged_at', 'id']).execute();
       },
     },
+    '0013_sign_in': {
+      // People sign in as themselves: a password the admin sets (scrypt hash with its salt and cost),
+      // failed attempts counted per name and per address (lockout), and one-use tickets: the state of a
+      // 企业微信扫码登录 bound to the browser that started it, and the short code that hands the session
+      // to the console after WeCom's redirect (no session token in a URL).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('operators').addColumn('password_hash', 'text').execute();
+        await db.schema.alterTable('operators').addColumn('password_set_at', ms).execute();
+        await db.schema
+          .createTable('sign_in_failures')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('fails', 'integer', (c) => c.notNull())
+          .addColumn('locked_until', ms, (c) => c.notNull())
+          .addColumn('last_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sign_in_tickets')
+          .addColumn('ticket_sha256', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('operator_id', 'bigint')
+          .addColumn('remember', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('browser_sha256', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

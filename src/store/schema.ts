@@ -305,6 +305,29 @@ export interface OperatorTable {
   servicer_userid: string | null;
   disabled: number;
   created_at: number;
+  /** scrypt$N$r$p$salt$hash (operators/password.ts); null: no password sign-in. Since 0013. */
+  password_hash: string | null;
+  password_set_at: number | null;
+}
+
+/** Failed password sign-ins per key (`name:<folded name>` or `ip:<address>`), for the lockout. */
+export interface SignInFailureTable {
+  key: string;
+  fails: number;
+  locked_until: number;
+  last_at: number;
+}
+
+/** One-use sign-in tickets: a WeCom login `state` (kind wecom_state) or a console hand-over code (kind exchange). */
+export interface SignInTicketTable {
+  ticket_sha256: string;
+  kind: string;
+  operator_id: number | null;
+  remember: number;
+  /** sha256 of the browser cookie the state is bound to (wecom_state). */
+  browser_sha256: string | null;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SessionTable {
@@ -377,6 +400,8 @@ export interface Database {
   agent_messages: AgentMessageTable;
   operators: OperatorTable;
   sessions: SessionTable;
+  sign_in_failures: SignInFailureTable;
+  sign_in_tickets: SignInTicketTable;
   regex_rule_stats: RegexRuleStatsTable;
 }
 

@@ -74,3 +74,12 @@ export async function openConsoleBrowser(opts: { timezoneId: string; acceptDownl
     },
   };
 }
+
+/**
+ * The login page opens on 企业微信登录 or 账号密码; API tokens (and the admin token) are the
+ * secondary "API 令牌" tab. Call before filling 访问令牌.
+ */
+export async function openTokenSignIn(page: Page): Promise<void> {
+  await page.getByRole('tab', { name: 'API 令牌' }).click();
+  await page.getByLabel('访问令牌').waitFor();
+}

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleBrowser, openConsoleBrowser, STEP } from './browser.js';
+import { type ConsoleBrowser, openConsoleBrowser, openTokenSignIn, STEP } from './browser.js';
 import { seedDemo } from '../../src/cli/demo-seed.js';
 import { saveServicerDepartments } from '../../src/store/routing-repo.js';
 import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
@@ -74,8 +74,9 @@ describe('web console in Chromium', () => {
 
   it('logs in with the admin token (kept out of localStorage without 记住我)', async () => {
     await page.goto(`${stack.url}/`);
-    await page.getByLabel('访问令牌').waitFor();
+    await page.getByLabel('密码', { exact: true }).waitFor(); // 账号密码 first; tokens are the secondary tab
     await shot('login');
+    await openTokenSignIn(page);
     await page.getByLabel('访问令牌').fill('wrong-token');
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await page.getByText('令牌不正确').waitFor();
@@ -380,6 +381,7 @@ describe('web console in Chromium', () => {
   it('an agent signs in with 记住我: sees personal data masked and cannot change rules', async () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.getByRole('button', { name: '退出' }).click();
+    await openTokenSignIn(page);
     await page.getByLabel('访问令牌').fill(agentToken);
     await page.getByLabel(/记住我/).check();
     await page.getByRole('button', { name: /登\s*录/ }).click();
@@ -401,7 +403,7 @@ describe('web console in Chromium', () => {
     await page.getByTestId('rule-link').first().waitFor();
     expect(await page.getByRole('button', { name: /新建规则/ }).count()).toBe(0);
     await page.getByRole('button', { name: '退出' }).click();
-    await page.getByLabel('访问令牌').waitFor();
+    await openTokenSignIn(page);
     expect(await page.evaluate("localStorage.getItem('wereply.token')")).toBeNull(); // signing out forgets it
   }, STEP);
 });

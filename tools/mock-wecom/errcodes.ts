@@ -18,6 +18,8 @@ export const ERR = {
   INVALID_CORPID: 40013, // global 不合法的CorpID
   INVALID_ACCESS_TOKEN: 40014, // global 不合法的access_token
   INVALID_AGENTID: 40056, // global 不合法的agentid (message/send: not this corp's app)
+  INVALID_CODE: 40029, // global 不合法的oauth_code (auth/getuserinfo: unknown, used or older than 5 min)
+  MISSING_CODE: 41008, // global 缺少oauth code
   INVALID_PARAM: 40058, // global 不合法的参数; errmsg "msgid exceed max length" seen in the wild for kf send_msg_on_event
   MISSING_ACCESS_TOKEN: 41001, // global 缺少access_token参数
   MISSING_CORPID: 41002, // global 缺少corpid参数
@@ -59,6 +61,8 @@ const MESSAGES: Record<number, string> = {
   40013: 'invalid corpid',
   40014: 'invalid access_token',
   40056: 'invalid agentid',
+  40029: 'invalid code',
+  41008: 'missing code',
   40058: 'invalid parameter',
   41011: 'agentid missing',
   81013: 'user & party & tag all invalid',

@@ -10,6 +10,7 @@ import { aesKeyFromEncodingAESKey } from './crypto.js';
 import { AppMessages, type AppMessage } from './app-message.js';
 import { ERR, errmsg } from './errcodes.js';
 import { checkUpload, MEDIA_TYPES, parseMultipart, sniff, type MediaType } from './media.js';
+import { LoginFlow } from './login.js';
 import { KfWorld, randomAlnum, type ApiResult, type KfMessage, type Media, type ServiceState } from './wecom.js';
 
 /** media/get's Content-Type, from the bytes (as WeCom's storage would know it). */
@@ -44,7 +45,7 @@ export interface MockWeComOptions {
   syncPageLimit?: number;
   /** Value of <AgentID> in callbacks; default '1000002'. */
   agentId?: string;
-  /** Corp members besides the servicers and department members (e.g. supervisors): who app messages (message/send) can reach. */
+  /** Corp members besides the servicers and department members (e.g. supervisors): who may sign in (扫码登录) and whom app messages (message/send) can reach. */
   members?: string[];
   accessTokenTtlSeconds?: number;
   /** WeCom waits 5 s, then retries; 3 tries in total. */
@@ -64,6 +65,8 @@ export interface MockWeComOptions {
   trustedIps?: string[];
   /** APIs (paths) the app may not call: they answer 48002 "api forbidden". */
   deniedApis?: string[];
+  /** The app's 可信域名 (host[:port]) sign-in redirect_uri must point to; default any. */
+  loginTrustedDomains?: string[];
 }
 
 export type FaultKind = 'errcode' | 'delay' | 'drop-before' | 'drop-after' | 'http-status';
@@ -247,6 +250,8 @@ export interface MockWeCom {
   setCallbackUrl(url: string | undefined): void;
   /** Runs WeCom's URL verification (GET with echostr) against the callback URL. */
   verifyCallbackUrl(echoPlain?: string): Promise<UrlVerificationResult>;
+  /** The sign-in flow (login.ts): codes handed out, codeFor() to skip the page. */
+  readonly login: LoginFlow;
 
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** Resolves once at least n send calls (matching `filter`) were received. */
@@ -272,6 +277,7 @@ const API_ROUTES = new Set([
   '/cgi-bin/media/upload',
   '/cgi-bin/media/get',
   '/cgi-bin/message/send',
+  '/cgi-bin/auth/getuserinfo',
 ]);
 
 interface ActiveFault {
@@ -325,13 +331,18 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     now,
   );
 
-  const sent: SentRecord[] = [];
+  /** The corp's members: every servicer and department member, and the extra members given. */
   const extraMembers = [...(opts.members ?? [])];
-  const appMessages = new AppMessages(
+  const corpMembers = () => new Set([...Object.values(servicers).flat(), ...Object.values(opts.departments ?? {}).flat(), ...extraMembers]);
+  const login = new LoginFlow({
+    corpId,
     agentId,
-    () => new Set([...Object.values(servicers).flat(), ...Object.values(opts.departments ?? {}).flat(), ...extraMembers]),
     now,
-  );
+    trustedDomains: () => opts.loginTrustedDomains ?? [],
+    members: () => [...corpMembers()],
+  });
+  const sent: SentRecord[] = [];
+  const appMessages = new AppMessages(agentId, corpMembers, now);
   const requests: RequestRecord[] = [];
   const callbacks: CallbackDelivery[] = [];
   const verifications: UrlVerificationResult[] = [];
@@ -523,6 +534,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     if (path === '/cgi-bin/kf/servicer/list') {
       return { status: 200, result: world.servicerList(query.get('open_kfid') ?? asObject(body).open_kfid) };
     }
+    if (path === '/cgi-bin/auth/getuserinfo') return { status: 200, result: login.getUserInfo(query.get('code')) };
     if (path === '/cgi-bin/user/simplelist') return { status: 200, result: world.userSimplelist(query.get('department_id')) };
     if (path === '/cgi-bin/media/upload') return { status: 200, result: upload(query.get('type'), raw, contentType, tooLarge) };
     if (path === '/cgi-bin/media/get') {
@@ -834,6 +846,17 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     req.on('end', () => {
       const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       const url = new URL(req.url ?? '/', 'http://mock');
+      if (url.pathname.startsWith('/wwlogin/') || url.pathname === '/connect/oauth2/authorize') {
+        const p =
+          url.pathname === '/wwlogin/mock/scan'
+            ? login.scan(url.searchParams)
+            : url.pathname === '/wwlogin/sso/login' || url.pathname === '/connect/oauth2/authorize'
+              ? login.page(url.pathname, url.searchParams)
+              : { status: 404, html: 'no such page' };
+        res.writeHead(p.status, p.location ? { location: p.location } : { 'content-type': 'text/html; charset=utf-8' });
+        res.end(p.html ?? '');
+        return;
+      }
       const handler = url.pathname.startsWith('/cgi-bin/') ? handleApi(req, res, url, raw, tooLarge) : handleControl(req, res, url, raw);
       handler.catch((e: unknown) => {
         if (res.headersSent || res.destroyed) return;
@@ -870,6 +893,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     requests,
     callbacks,
     verifications,
+    login,
     now,
     customerSays: api.customerSays,
     customerMedia: (type, data, filename) => world.addMedia(type, data.length, filename, data).media_id,
@@ -905,6 +929,7 @@ export async function startMockWeCom(opts: MockWeComOptions = {}): Promise<MockW
     },
     reset() {
       world.reset();
+      login.reset();
       sent.length = 0;
       appMessages.reset();
       requests.length = 0;

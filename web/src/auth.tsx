@@ -1,5 +1,7 @@
 /**
- * Who is signed in. An operator token is exchanged for a session token (POST /api/sessions) that
+ * Who is signed in. People sign in with their name and password (POST /api/sessions/password), with
+ * 企业微信扫码登录 (the server hands a one-use code back in the URL fragment, exchanged with
+ * POST /api/sessions/exchange), or with a token. An operator token is exchanged for a session token (POST /api/sessions) that
  * expires (12 h; 30 days with "remember me" 记住我) and is rotated halfway through its life
  * (POST /api/sessions/refresh; the old one stops working). Only the session token is kept: in memory
  * and sessionStorage (gone when the tab closes), and with 记住我 in localStorage. The static admin
@@ -13,9 +15,10 @@ const KEY = 'wereply.token';
 const EXPIRES = 'wereply.expires';
 const ISSUED = 'wereply.issued';
 
-interface Session {
+export interface Session {
   session_token: string;
   expires_at: number;
+  remember?: boolean;
 }
 
 /** Exchanges an operator token for a session; null for the static admin token (used as it is). */
@@ -69,6 +72,10 @@ interface AuthState {
   token: string | null;
   me: Me | null;
   login(token: string, remember: boolean): Promise<void>;
+  /** Name and password (throws the ApiError: 401 wrong, 429 locked with retry_after_s). */
+  loginPassword(name: string, password: string, remember: boolean): Promise<void>;
+  /** The one-use code WeCom sign-in handed back (/login#wecom_code=…). */
+  loginWeComCode(code: string): Promise<void>;
   logout(): void;
   can(permission: string): boolean;
 }
@@ -143,6 +150,28 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setMe(who);
   }, []);
 
+  /** Keeps a session the server just started (password or WeCom), as login() does. */
+  const adopt = useCallback(async (session: Session, remember: boolean) => {
+    const who = await whoIs(session.session_token);
+    store(session.session_token, remember, session);
+    setApiToken(session.session_token);
+    setToken(session.session_token);
+    setMe(who);
+  }, []);
+
+  const loginPassword = useCallback(
+    async (name: string, password: string, remember: boolean) => adopt(await api<Session>('POST', '/api/sessions/password', { name, password, remember }, { token: '-' }), remember),
+    [adopt],
+  );
+
+  const loginWeComCode = useCallback(
+    async (code: string) => {
+      const session = await api<Session>('POST', '/api/sessions/exchange', { code }, { token: '-' });
+      await adopt(session, !!session.remember);
+    },
+    [adopt],
+  );
+
   // Rotates the session token halfway through its life (and at once when that time has passed).
   useEffect(() => {
     if (!token) return;
@@ -163,8 +192,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [token, logout]);
 
   const value = useMemo<AuthState>(
-    () => ({ token, me, login, logout, can: (p) => !!me && (me.role === 'admin' || me.permissions.includes('*') || me.permissions.includes(p)) }),
-    [token, me, login, logout],
+    () => ({ token, me, login, loginPassword, loginWeComCode, logout, can: (p) => !!me && (me.role === 'admin' || me.permissions.includes('*') || me.permissions.includes(p)) }),
+    [token, me, login, loginPassword, loginWeComCode, logout],
   );
   if (checking) return null;
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

@@ -229,6 +229,15 @@ export class WeComClient {
     return (res.userlist ?? []).filter((u) => typeof u?.userid === 'string' && u.userid !== '');
   }
 
+  /**
+   * 获取访问用户身份 (GET /cgi-bin/auth/getuserinfo): who a sign-in `code` from 扫码登录 / web OAuth
+   * belongs to — `userid` for a member of the corp, `openid` (and maybe external_userid) for anyone
+   * else. A code works once, for 5 minutes (40029 afterwards). See sign-in.ts.
+   */
+  authGetUserInfo(code: string): Promise<{ userid?: string; UserId?: string; openid?: string; OpenId?: string; external_userid?: string }> {
+    return this.get('auth/getuserinfo', { code });
+  }
+
   /** Session state: 0 new, 1 bot, 2 waiting pool, 3 servicer, 4 ended. */
   serviceStateGet(openKfid: string, externalUserid: string): Promise<{ service_state: number; servicer_userid?: string }> {
     return this.post('kf/service_state/get', { open_kfid: openKfid, external_userid: externalUserid });

@@ -6,6 +6,7 @@ import { get, post, put } from '../api';
 import { useAuth } from '../auth';
 import { EChart } from '../components/EChart';
 import { useI18n } from '../i18n';
+import { MyPasswordCard, OperatorsCard } from './settings/Operators';
 
 interface Status {
   mode: 'demo' | 'wecom' | 'unconfigured';
@@ -211,6 +212,8 @@ export default function SettingsPage() {
           </Button>
         </Form>
       </Card>
+      {can('operators:manage') && <OperatorsCard />}
+      <MyPasswordCard />
     </Space>
   );
 }
