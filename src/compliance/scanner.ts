@@ -27,6 +27,21 @@
 import { KeywordIndex } from '../rules/keyword-index.js';
 import type { Finding, RiskWord } from './risk-words.js';
 import { originsOf, skeletonOf, skeletonText } from './skeleton.js';
+import { ClaimModel, isSentenceEnd } from './claim-model.js';
+import { CLAIM_MODEL_DATA } from './library/claim-model-data.js';
+
+/**
+ * Id of the library entry that switches the claim model on (`claim-model.ts`): organisations switch it
+ * off or reword its reason like any entry; its severity is always `warn` (a statistical verdict never
+ * blocks a send).
+ */
+export const CLAIM_MODEL_ID = 'model:claims';
+
+let sharedModel: ClaimModel | undefined;
+/** The trained model, decoded once per process. */
+function claimModel(): ClaimModel {
+  return (sharedModel ??= new ClaimModel(CLAIM_MODEL_DATA));
+}
 
 /** Longest text `scan` accepts (code units); longer input is a caller error, not a silent truncation. */
 export const MAX_SCAN_LENGTH = 100_000;
@@ -158,6 +173,9 @@ export class RiskScanner {
   private allowEnd: number[] = [];
   /** The automaton callback, bound once rather than a new closure per `scan` call. */
   private readonly onMatch: (pattern: number, end: number) => void;
+  /** The claim model and its library entry, when the library has that entry enabled. */
+  private readonly model: ClaimModel | undefined;
+  private readonly modelEntry: RiskWord | undefined;
 
   /** Builds the matcher. Entries with `enabled: false` or an empty skeleton (e.g. "***") are ignored. */
   constructor(entries: readonly RiskWord[]) {
@@ -165,8 +183,13 @@ export class RiskScanner {
     const keys: string[] = [];
     const patterns: Pattern[] = [];
     let hasAllow = false;
+    let modelEntry: RiskWord | undefined;
     for (const e of entries) {
       if (e.enabled === false) continue;
+      if (e.id === CLAIM_MODEL_ID) {
+        modelEntry = e;
+        continue;
+      }
       const anchors = (e.anchors ?? [e.word]).map(skeletonOf).filter((k) => k !== '');
       if (anchors.length === 0) continue;
       const key = anchors[0]!;
@@ -207,6 +230,66 @@ export class RiskScanner {
     this.hasAllow = hasAllow;
     this.index = KeywordIndex.build(keys);
     this.onMatch = (k, end) => this.record(k, end);
+    this.modelEntry = modelEntry;
+    this.model = modelEntry === undefined ? undefined : claimModel();
+  }
+
+  /**
+   * The claim model's findings for the sentences of skeleton `s` with no rule finding (`covered`: skeleton
+   * [start, end) of the rule findings kept): one `warn` finding per flagged sentence, spanning its
+   * strongest evidence n-grams. Scoring costs one table lookup per character pair and triple.
+   */
+  private modelFindings(text: string, s: string, covered: number[]): Finding[] {
+    const model = this.model!;
+    let out: Finding[] | undefined;
+    let from = 0;
+    const n = s.length;
+    for (let i = 0; i <= n; i++) {
+      if (i < n && !isSentenceEnd(s.charCodeAt(i))) continue;
+      if (i - from >= 4) {
+        let hasRule = false;
+        for (let k = 0; k < covered.length; k += 2) {
+          if (covered[k]! < i && from < covered[k + 1]!) {
+            hasRule = true;
+            break;
+          }
+        }
+        if (!hasRule) {
+          const z = model.score(s, from, i);
+          if (model.flags(z) && !isNegated(s, from)) {
+            const v = model.explain(s, from, i, z);
+            const first = Math.min(...v.evidence.map(([a]) => a));
+            const last = Math.max(...v.evidence.map(([, b]) => b)) - 1;
+            const positions = [...new Set([first, last, ...v.evidence.flatMap(([a, b]) => [a, b - 1])])].sort((a, b) => a - b);
+            const offsets = originsOf(text, positions);
+            const at = (k: number) => offsets[positions.indexOf(k)]!;
+            const start = at(first);
+            const lastOrigin = at(last);
+            const c = text.charCodeAt(lastOrigin);
+            const end = lastOrigin + (c >= 0xd800 && c <= 0xdbff && lastOrigin + 1 < text.length ? 2 : 1);
+            const evidence = v.evidence.map(([a, b]) => {
+              const e0 = at(b - 1);
+              const ce = text.charCodeAt(e0);
+              return text.slice(at(a), e0 + (ce >= 0xd800 && ce <= 0xdbff ? 2 : 1));
+            });
+            const e = this.modelEntry!;
+            (out ??= []).push({
+              start,
+              end,
+              matched: text.slice(start, end),
+              word: `${e.word}：${v.category}`,
+              id: e.id,
+              category: v.category,
+              severity: 'warn',
+              reason: `${e.reason}（像${v.category}，把握 ${(v.probability * 100).toFixed(0)}%，依据：${evidence.map((x) => `「${x}」`).join('')}）`,
+              suggestions: e.suggestions.slice(),
+            });
+          }
+        }
+      }
+      from = i + 1;
+    }
+    return out ?? [];
   }
 
   /** Called by the automaton for every pattern occurrence in `this.skeleton` (boundary rule applied here). */
@@ -264,7 +347,7 @@ export class RiskScanner {
     this.index.scan(s, this.onMatch);
     this.skeleton = '';
     const hitCount = this.hitCount;
-    if (hitCount === 0) return [];
+    if (hitCount === 0) return this.model === undefined ? [] : this.modelFindings(text, s, []);
     const { hitEntry: entry, hitStart: hs, hitEnd: he, hitNegated } = this;
     // Hits still standing, as indexes into the hit arrays.
     let kept: number[] = [];
@@ -321,7 +404,7 @@ export class RiskScanner {
       }
       kept = kept.filter((h) => !hitNegated[h]);
     }
-    if (kept.length === 0) return [];
+    if (kept.length === 0) return this.model === undefined ? [] : this.modelFindings(text, s, []);
     // Only texts with a finding pay for mapping back (first and last skeleton position of each).
     let sorted: number[];
     if (kept.length === 1) {
@@ -333,7 +416,7 @@ export class RiskScanner {
     }
     const offsets = originsOf(text, sorted);
     const originOf = (k: number): number => offsets[sorted.indexOf(k)]!;
-    return kept.map((h) => {
+    const findings = kept.map((h): Finding => {
       const e = this.entries[entry[h]!]!;
       const start = originOf(hs[h]!);
       const last = originOf(he[h]! - 1);
@@ -351,5 +434,11 @@ export class RiskScanner {
         suggestions: e.suggestions.slice(),
       };
     });
+    if (this.model === undefined) return findings;
+    const covered: number[] = [];
+    for (const h of kept) covered.push(hs[h]!, he[h]!);
+    const more = this.modelFindings(text, s, covered);
+    if (more.length === 0) return findings;
+    return [...findings, ...more].sort((a, b) => a.start - b.start || b.end - a.end);
   }
 }
