@@ -5,7 +5,7 @@
  *   npx tsx src/compliance/claim-model-train.ts --check  (exits 1 when the committed model differs)
  *
  * Training material, and only this: the tuning set (`tuning/eval.jsonl`, `hard-risky.txt`,
- * `clean-probe.txt`) and the dev set's tune half (`dev/tune/`). dev/check and the held-out sets are
+ * `clean-probe.txt`, `clean-model.txt`) and the dev set's tune half (`dev/tune/`). dev/check and the held-out sets are
  * never read here. Deterministic (seeded order, no randomness elsewhere), so `--check` can compare.
  *
  * The threshold: 5-fold cross-validation over the same material, folds by sentence (an evaded copy of
@@ -27,8 +27,11 @@ const OUT = join(here, 'library/claim-model-data.ts');
 
 /** Share of out-of-fold clean texts the model alone may report at the chosen threshold. */
 const TARGET_FP = 0.004;
-const EPOCHS = 12;
-const L2 = 1e-5;
+// Chosen by the out-of-fold figure below (never by dev/check or the held-out sets): bigrams in 2^16
+// buckets, 8 epochs, L2 1e-4, step 0.2 caught the most at TARGET_FP among the settings tried.
+const EPOCHS = 8;
+const L2 = 1e-4;
+const LR = 0.2;
 const PRUNE = 0.02;
 
 interface Example {
@@ -39,21 +42,24 @@ interface Example {
   sentences: number[][];
 }
 
-function sentencesOf(text: string): number[][] {
+/** Minimum sentence length (skeleton code units) the scanner scores. */
+export const MIN_SENTENCE = 4;
+
+function sentencesOf(text: string): { sentences: number[][] } {
   const s = skeletonText(text);
-  const out: number[][] = [];
+  const sentences: number[][] = [];
   let from = 0;
   for (let i = 0; i <= s.length; i++) {
     if (i === s.length || isSentenceEnd(s.charCodeAt(i))) {
-      if (i - from >= 2) {
+      if (i - from >= MIN_SENTENCE) {
         const f: number[] = [];
         forEachFeature(s, from, i, (b) => f.push(b));
-        out.push(f);
+        sentences.push(f);
       }
       from = i + 1;
     }
   }
-  return out;
+  return { sentences };
 }
 
 const lines = (path: string) =>
@@ -71,17 +77,18 @@ export function trainingExamples(): Example[] {
   const out: Example[] = [];
   for (const l of lines(join(fixtures, 'tuning/eval.jsonl'))) {
     const j = JSON.parse(l) as { id: string; risky: boolean; category?: string; text: string };
-    out.push({ group: j.id.replace(/-.*$/, ''), risky: j.risky, category: j.risky ? cat(j.category!) : -1, sentences: sentencesOf(j.text) });
+    out.push({ group: j.id.replace(/-.*$/, ''), risky: j.risky, category: j.risky ? cat(j.category!) : -1, ...sentencesOf(j.text) });
   }
   const labelled = (file: string, tag: string) =>
     lines(join(fixtures, file)).forEach((l, i) => {
       const at = l.indexOf('|');
-      out.push({ group: `${tag}${i}`, risky: true, category: cat(l.slice(0, at)), sentences: sentencesOf(l.slice(at + 1)) });
+      out.push({ group: `${tag}${i}`, risky: true, category: cat(l.slice(0, at)), ...sentencesOf(l.slice(at + 1)) });
     });
   const plain = (file: string, tag: string) =>
-    lines(join(fixtures, file)).forEach((l, i) => out.push({ group: `${tag}${i}`, risky: false, category: -1, sentences: sentencesOf(l) }));
+    lines(join(fixtures, file)).forEach((l, i) => out.push({ group: `${tag}${i}`, risky: false, category: -1, ...sentencesOf(l) }));
   labelled('tuning/hard-risky.txt', 'h');
   plain('tuning/clean-probe.txt', 'p');
+  plain('tuning/clean-model.txt', 'm');
   labelled('dev/tune/risky.txt', 'dr');
   plain('dev/tune/clean.txt', 'dc');
   return out.filter((e) => e.sentences.length > 0);
@@ -116,7 +123,7 @@ function trainBinary(examples: Example[]): Trained {
     else for (const f of e.sentences) rows.push({ f, y: 0 });
   }
   const order = rows.map((r, i) => ({ r, k: fnv(`${i}`) })).sort((a, b) => a.k - b.k).map((x) => x.r);
-  const lr = 0.5;
+  const lr = LR;
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     for (const { f, y } of order) {
       let z = bias;
@@ -145,7 +152,7 @@ function trainCategories(examples: Example[], K: number): { bias: Float64Array; 
   const rows = examples.filter((e) => e.risky).map((e) => ({ f: e.sentences.flat(), y: e.category }));
   const order = rows.map((r, i) => ({ r, k: fnv(`c${i}`) })).sort((a, b) => a.k - b.k).map((x) => x.r);
   const z = new Float64Array(K);
-  const lr = 0.5;
+  const lr = LR;
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     for (const { f, y } of order) {
       for (let k = 0; k < K; k++) {
@@ -179,7 +186,7 @@ function textProbability(m: Trained, e: Example): number {
     for (const b of f) z += m.weights[b]!;
     best = Math.max(best, z);
   }
-  return 1 / (1 + Math.exp(-best));
+  return best === -Infinity ? 0 : 1 / (1 + Math.exp(-best));
 }
 
 export function train(): { data: ClaimModelData; report: string } {
@@ -191,6 +198,7 @@ export function train(): { data: ClaimModelData; report: string } {
     const m = trainBinary(examples.filter((e) => !inFold(e)));
     for (const e of examples.filter(inFold)) oof.push({ e, p: textProbability(m, e) });
   }
+  const final0 = trainBinary(examples);
   const cleanP = oof.filter((o) => !o.e.risky).map((o) => o.p).sort((a, b) => b - a);
   const allowed = Math.floor(cleanP.length * TARGET_FP);
   // Lowest threshold above the (allowed+1)-th highest clean probability, never below 0.5.
@@ -202,7 +210,7 @@ export function train(): { data: ClaimModelData; report: string } {
     `${examples.length} texts (${riskyOof.length} risky, ${cleanP.length} clean) from tuning/ and dev/tune/; ` +
     `5-fold out-of-fold at threshold ${threshold.toFixed(4)}: model alone catches ${caught}/${riskyOof.length} risky, ` +
     `reports ${fp}/${cleanP.length} clean`;
-  const final = trainBinary(examples);
+  const final = final0;
   const K = RISK_CATEGORIES.length;
   const cats = trainCategories(examples, K);
   const enc = encodeClaimModel(final.weights, cats.weights, K, PRUNE);
