@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeClaimModel, type ClaimModelData } from './claim-model-codec.js';
-import { HASH_BITS, forEachFeature, isSentenceEnd } from './claim-model.js';
+import { HASH_BITS, MIN_SENTENCE, forEachFeature, isSentenceEnd } from './claim-model.js';
 import { RISK_CATEGORIES } from './risk-words.js';
 import { skeletonText } from './skeleton.js';
 
@@ -41,9 +41,6 @@ interface Example {
   /** Feature buckets of each sentence. */
   sentences: number[][];
 }
-
-/** Minimum sentence length (skeleton code units) the scanner scores. */
-export const MIN_SENTENCE = 4;
 
 function sentencesOf(text: string): { sentences: number[][] } {
   const s = skeletonText(text);

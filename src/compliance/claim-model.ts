@@ -23,6 +23,16 @@ export function isSentenceEnd(c: number): boolean {
   return c === 0x3002 || c === 0xff01 || c === 0xff1f || c === 0xff1b || c === 0x21 || c === 0x3f || c === 0x3b;
 }
 
+/** Shortest sentence (skeleton code units) the model scores. */
+export const MIN_SENTENCE = 4;
+
+/** Character classes for the one-pass scan: ordinary, a number, a sentence end. */
+const NUMBER = 1;
+const SENTENCE_END = 2;
+const CLASS = new Uint8Array(0x10000);
+for (const c of '0123456789二三四五六七八九十两几') CLASS[c.charCodeAt(0)] = NUMBER;
+for (const c of '。！？；!?;') CLASS[c.charCodeAt(0)] = SENTENCE_END;
+
 /** Numbers generalise: ASCII digits and the Chinese numerals 二…十/两/几 count as one symbol ('0'). */
 const NUMERAL = new Uint8Array(0x10000);
 for (const c of '0123456789二三四五六七八九十两几') NUMERAL[c.charCodeAt(0)] = 1;
@@ -89,6 +99,36 @@ export class ClaimModel {
       b = c;
     }
     return z;
+  }
+
+  /**
+   * Scores every sentence of skeleton `s` (at least `MIN_SENTENCE` long) in one pass and calls
+   * `onFlag(from, to, logit)` for each one that reaches the threshold (hot path: one table lookup per
+   * character for its class, one per character pair for its weight; no allocation).
+   */
+  scanSentences(s: string, onFlag: (from: number, to: number, logit: number) => void): void {
+    const w = this.weights;
+    const t = this.logitThreshold;
+    const bias = this.bias;
+    const n = s.length;
+    let z = bias;
+    let b = -1;
+    let from = 0;
+    for (let i = 0; i < n; i++) {
+      let c = s.charCodeAt(i);
+      const k = CLASS[c]!;
+      if (k === SENTENCE_END) {
+        if (i - from >= MIN_SENTENCE && z >= t) onFlag(from, i, z);
+        z = bias;
+        b = -1;
+        from = i + 1;
+        continue;
+      }
+      if (k === NUMBER) c = 0x30;
+      if (b >= 0) z += w[(Math.imul(b, 0x9e3779b1) ^ Math.imul(c, 0x85ebca77) ^ 0x27d4eb2f) >>> HASH_SHIFT]!;
+      b = c;
+    }
+    if (n - from >= MIN_SENTENCE && z >= t) onFlag(from, n, z);
   }
 
   /** True when the logit reaches the threshold. */

@@ -27,7 +27,7 @@
 import { KeywordIndex } from '../rules/keyword-index.js';
 import type { Finding, RiskWord } from './risk-words.js';
 import { originsOf, skeletonOf, skeletonText } from './skeleton.js';
-import { ClaimModel, isSentenceEnd } from './claim-model.js';
+import { ClaimModel } from './claim-model.js';
 import { CLAIM_MODEL_DATA } from './library/claim-model-data.js';
 
 /**
@@ -96,6 +96,20 @@ function commaBetween(text: string, last: number, next: number): boolean {
   return /[，,：:、;\n]/.test(text.slice(a! + 1, b!)) && !/^[、]+$/.test(text.slice(a! + 1, b!).replace(/\s/g, ''));
 }
 
+/**
+ * Negation scope of the claim model, which reads bigrams and cannot see that "不保证录取或提分" denies what
+ * it names: a flagged sentence with one of these (the negations of two characters or more, not 不/非 alone,
+ * which are parts of claims such as 不瘦退款 or 稳赚不赔) ending at or before the end of its first evidence bigram is a
+ * disclaimer and is not reported.
+ */
+const MODEL_NEGATIONS: readonly string[] = [...NEGATIONS.filter((n) => n.length >= 2), '不要求', '不会要求', '不强制', '不用这', '不用“'];
+
+function negatedBefore(s: string, from: number, at: number): boolean {
+  const head = s.slice(from, at);
+  for (const n of MODEL_NEGATIONS) if (head.includes(n)) return true;
+  return false;
+}
+
 /** The negations by their last code unit: a hit whose preceding unit ends none of them costs one lookup. */
 const NEGATIONS_BY_LAST = new Map<number, string[]>();
 for (const n of NEGATIONS) {
@@ -150,6 +164,10 @@ function compileContext(e: RiskWord, source: string | undefined, edge: '$' | '^'
   }
 }
 
+/** `patternFlags` bits. */
+const ALLOW = 1;
+const PLAIN = 2;
+
 interface Pattern {
   /** Index into `entries`. */
   entry: number;
@@ -169,6 +187,16 @@ export class RiskScanner {
   readonly entries: readonly RiskWord[];
   private readonly index: KeywordIndex;
   private readonly patterns: Pattern[];
+  /**
+   * The hot fields of `patterns` as flat arrays (the automaton reports thousands of distinct patterns, and
+   * reading one small typed-array slot is cheaper than touching a scattered object): skeleton length,
+   * entry, and flags (PLAIN: a word with no context and no ASCII boundary to check, the common case).
+   */
+  private readonly patternLength: Int32Array;
+  private readonly patternEntry: Int32Array;
+  private readonly patternFlags: Uint8Array;
+  /** Each entry's suggestions, frozen once, shared by its findings (no copy per finding). */
+  private readonly suggestionsOf: string[][];
   private readonly hasAllow: boolean;
   /**
    * Scratch for one `scan` call (scan is synchronous and never re-entered, so one set per scanner):
@@ -243,6 +271,13 @@ export class RiskScanner {
     }
     this.entries = kept;
     this.patterns = patterns;
+    this.patternLength = Int32Array.from(patterns, (p) => p.length);
+    this.patternEntry = Int32Array.from(patterns, (p) => p.entry);
+    this.patternFlags = Uint8Array.from(patterns, (p) =>
+      (p.allow ? ALLOW : 0) | (p.context === undefined && !p.boundaryStart && !p.boundaryEnd ? PLAIN : 0),
+    );
+    // The model entry's suggestions sit after the entries'.
+    this.suggestionsOf = [...kept, ...(modelEntry === undefined ? [] : [modelEntry])].map((e) => Object.freeze(e.suggestions.slice()) as string[]);
     this.hasAllow = hasAllow;
     this.index = KeywordIndex.build(keys);
     this.onMatch = (k, end) => this.record(k, end);
@@ -258,58 +293,53 @@ export class RiskScanner {
   private modelFindings(text: string, s: string, covered: number[]): Finding[] {
     const model = this.model!;
     let out: Finding[] | undefined;
-    let from = 0;
-    const n = s.length;
-    for (let i = 0; i <= n; i++) {
-      if (i < n && !isSentenceEnd(s.charCodeAt(i))) continue;
-      if (i - from >= 4) {
-        let hasRule = false;
-        for (let k = 0; k < covered.length; k += 2) {
-          if (covered[k]! < i && from < covered[k + 1]!) {
-            hasRule = true;
-            break;
-          }
-        }
-        if (!hasRule) {
-          const z = model.score(s, from, i);
-          if (model.flags(z) && !isNegated(s, from)) {
-            const v = model.explain(s, from, i, z);
-            const first = Math.min(...v.evidence.map(([a]) => a));
-            const last = Math.max(...v.evidence.map(([, b]) => b)) - 1;
-            const positions = [...new Set([first, last, ...v.evidence.flatMap(([a, b]) => [a, b - 1])])].sort((a, b) => a - b);
-            const offsets = originsOf(text, positions);
-            const at = (k: number) => offsets[positions.indexOf(k)]!;
-            const start = at(first);
-            const lastOrigin = at(last);
-            const c = text.charCodeAt(lastOrigin);
-            const end = lastOrigin + (c >= 0xd800 && c <= 0xdbff && lastOrigin + 1 < text.length ? 2 : 1);
-            const evidence = v.evidence.map(([a, b]) => {
-              const e0 = at(b - 1);
-              const ce = text.charCodeAt(e0);
-              return text.slice(at(a), e0 + (ce >= 0xd800 && ce <= 0xdbff ? 2 : 1));
-            });
-            const e = this.modelEntry!;
-            (out ??= []).push({
-              start,
-              end,
-              matched: text.slice(start, end),
-              word: `${e.word}：${v.category}`,
-              id: e.id,
-              category: v.category,
-              severity: 'warn',
-              reason: `${e.reason}（像${v.category}，把握 ${(v.probability * 100).toFixed(0)}%，依据：${evidence.map((x) => `「${x}」`).join('')}）`,
-              suggestions: e.suggestions.slice(),
-            });
-          }
-        }
-      }
-      from = i + 1;
-    }
+    model.scanSentences(s, (from, to, z) => {
+      for (let k = 0; k < covered.length; k += 2) if (covered[k]! < to && from < covered[k + 1]!) return;
+      const v = model.explain(s, from, to, z);
+      if (v.evidence.length === 0 || negatedBefore(s, from, Math.min(...v.evidence.map(([, b]) => b)))) return;
+      const first = Math.min(...v.evidence.map(([a]) => a));
+      const last = Math.max(...v.evidence.map(([, b]) => b)) - 1;
+      const positions = [...new Set([first, last, ...v.evidence.flatMap(([a, b]) => [a, b - 1])])].sort((a, b) => a - b);
+      const offsets = originsOf(text, positions);
+      const at = (k: number) => offsets[positions.indexOf(k)]!;
+      const endOf = (k: number) => {
+        const o = at(k);
+        const c = text.charCodeAt(o);
+        return o + (c >= 0xd800 && c <= 0xdbff && o + 1 < text.length ? 2 : 1);
+      };
+      const start = at(first);
+      const end = endOf(last);
+      const evidence = v.evidence.map(([a, b]) => text.slice(at(a), endOf(b - 1)));
+      const e = this.modelEntry!;
+      (out ??= []).push({
+        start,
+        end,
+        matched: text.slice(start, end),
+        word: `${e.word}：${v.category}`,
+        id: e.id,
+        category: v.category,
+        severity: 'warn',
+        reason: `${e.reason}（像${v.category}，把握 ${(v.probability * 100).toFixed(0)}%，依据：${evidence.map((x) => `「${x}」`).join('')}）`,
+        suggestions: this.suggestionsOf[this.entries.length]!,
+      });
+    });
     return out ?? [];
   }
 
   /** Called by the automaton for every pattern occurrence in `this.skeleton` (boundary rule applied here). */
   private record(k: number, matchEnd: number): void {
+    const flags = this.patternFlags[k]!;
+    if (flags === PLAIN) {
+      // A plain word: no context, no boundary, not an allow phrase.
+      const s = this.skeleton;
+      const start = matchEnd - this.patternLength[k]!;
+      const i = this.hitCount++;
+      this.hitEntry[i] = this.patternEntry[k]!;
+      this.hitStart[i] = start;
+      this.hitEnd[i] = matchEnd;
+      this.hitNegated[i] = isNegated(s, start) || isDisclaimed(s, matchEnd);
+      return;
+    }
     let end = matchEnd;
     const s = this.skeleton;
     const p = this.patterns[k]!;
@@ -447,7 +477,7 @@ export class RiskScanner {
         category: e.category,
         severity: e.severity,
         reason: e.reason,
-        suggestions: e.suggestions.slice(),
+        suggestions: this.suggestionsOf[entry[h]!]!,
       };
     });
     if (this.model === undefined) return findings;
