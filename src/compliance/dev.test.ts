@@ -19,9 +19,13 @@ const lines = (half: string, file: string) =>
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
 
+/**
+ * Floors under the figures measured when this file last changed (README, Compliance guard). Before the
+ * claim model, words and patterns alone: tune 117/175 and 3/159, check 120/171 and 7/159.
+ */
 const HALVES = [
-  { half: 'tune', recallFloor: 0, falsePositiveCeiling: 1 },
-  { half: 'check', recallFloor: 0, falsePositiveCeiling: 1 },
+  { half: 'tune', recallFloor: 0.97, falsePositiveCeiling: 0.019 }, // 171/175, 3/159 (the model was trained on this half)
+  { half: 'check', recallFloor: 0.83, falsePositiveCeiling: 0.045 }, // 142/171, 7/159
 ];
 
 describe.each(HALVES)('dev set test/fixtures/compliance/dev/$half/', ({ half, recallFloor, falsePositiveCeiling }) => {
