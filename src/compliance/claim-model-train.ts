@@ -5,7 +5,7 @@
  *   npx tsx src/compliance/claim-model-train.ts --check  (exits 1 when the committed model differs)
  *
  * Training material, and only this: the tuning set (`tuning/eval.jsonl`, `hard-risky.txt`,
- * `clean-probe.txt`, `clean-model.txt`) and the dev set's tune half (`dev/tune/`). dev/check and the held-out sets are
+ * `clean-probe.txt`, `clean-model.txt`, `risky-model.txt`) and the dev set's tune half (`dev/tune/`). dev/check and the held-out sets are
  * never read here. Deterministic (seeded order, no randomness elsewhere), so `--check` can compare.
  *
  * The threshold: 5-fold cross-validation over the same material, folds by sentence (an evaded copy of
@@ -84,6 +84,7 @@ export function trainingExamples(): Example[] {
   const plain = (file: string, tag: string) =>
     lines(join(fixtures, file)).forEach((l, i) => out.push({ group: `${tag}${i}`, risky: false, category: -1, ...sentencesOf(l) }));
   labelled('tuning/hard-risky.txt', 'h');
+  labelled('tuning/risky-model.txt', 'k');
   plain('tuning/clean-probe.txt', 'p');
   plain('tuning/clean-model.txt', 'm');
   labelled('dev/tune/risky.txt', 'dr');

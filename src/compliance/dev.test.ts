@@ -25,7 +25,7 @@ const lines = (half: string, file: string) =>
  */
 const HALVES = [
   { half: 'tune', recallFloor: 0.97, falsePositiveCeiling: 0.019 }, // 171/175, 3/159 (the model was trained on this half)
-  { half: 'check', recallFloor: 0.83, falsePositiveCeiling: 0.045 }, // 142/171, 7/159
+  { half: 'check', recallFloor: 0.84, falsePositiveCeiling: 0.045 }, // 144/171, 7/159
 ];
 
 describe.each(HALVES)('dev set test/fixtures/compliance/dev/$half/', ({ half, recallFloor, falsePositiveCeiling }) => {

@@ -29,12 +29,12 @@ const lines = (dir: string, file: string) =>
  * false positives fails here.
  */
 const SETS = [
-  // 334/394, 6/405 with the claim model (issue 10 pt 13); words and patterns alone: 295/394, 6/405.
-  { dir: 'heldout', recallFloor: 0.845, falsePositiveCeiling: 0.015 },
-  // 322/421, 15/446 with the claim model; words and patterns alone: 271/421, 13/446. The ceiling rose from
+  // 339/394, 6/405 with the claim model (issue 10 pt 13); words and patterns alone: 295/394, 6/405.
+  { dir: 'heldout', recallFloor: 0.855, falsePositiveCeiling: 0.015 },
+  // 326/421, 15/446 with the claim model; words and patterns alone: 271/421, 13/446. The ceiling rose from
   // 0.03: the model reports two ordinary replies of this set that the rules did not (its threshold allows
   // 0.4 % of ordinary text out of fold on the tuning material; these were not looked at).
-  { dir: 'heldout-2', recallFloor: 0.76, falsePositiveCeiling: 0.034 },
+  { dir: 'heldout-2', recallFloor: 0.77, falsePositiveCeiling: 0.034 },
 ];
 
 describe.each(SETS)('held-out evaluation set test/fixtures/compliance/$dir/', ({ dir, recallFloor, falsePositiveCeiling }) => {
