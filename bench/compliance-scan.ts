@@ -33,7 +33,7 @@ import { Mint } from 'mint-filter';
 import * as OpenCC from 'opencc-js';
 import { SHIPPED_RISK_WORDS } from '../src/compliance/library/shipped.js';
 import type { RiskWord } from '../src/compliance/risk-words.js';
-import { RiskScanner } from '../src/compliance/scanner.js';
+import { CLAIM_MODEL_ID, RiskScanner } from '../src/compliance/scanner.js';
 import { skeletonText } from '../src/compliance/skeleton.js';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,6 +84,8 @@ export interface ComplianceBenchResult {
   /** The mixed set's ratio: the number the target is about. */
   headlineRatio: number;
   target: number;
+  /** The heavy set's ratio (issue 12 point 4: ≥ target on finding-heavy text too). */
+  heavyRatio: number;
   /** Correctness of RiskScanner on the generated sets (planted words found; clean set quiet). */
   check: { plantedFound: number; planted: number; cleanFlagged: number; clean: number };
   warnings: string[];
@@ -234,7 +236,8 @@ export async function runComplianceScanBench(opts: { messages?: number; rounds?:
   const scanner = new RiskScanner(enabled);
   const scannerBuildMs = performance.now() - t0;
   // Phrase patterns (anchors + context) have a name, not a word to plant or to give mint-filter.
-  const plantable = enabled.filter((w) => w.anchors === undefined);
+  // The claim model's entry is not a word either.
+  const plantable = enabled.filter((w) => w.anchors === undefined && w.id !== CLAIM_MODEL_ID);
   const mint = new Mint(plantable.map((w) => w.word));
 
   const specs: Array<{ set: ComplianceSetName; mix: string; corpus: OutboundCorpus }> = [
@@ -368,6 +371,7 @@ export async function runComplianceScanBench(opts: { messages?: number; rounds?:
     outboxCheck,
     headlineRatio: sets.find((s) => s.set === 'mixed')!.ratio,
     target: TARGET_RATIO,
+    heavyRatio: sets.find((s) => s.set === 'heavy')!.ratio,
     check,
     warnings,
   };
@@ -397,6 +401,7 @@ export function printComplianceTable(r: ComplianceBenchResult, out: (line: strin
       '(less work): it misses evaded words and reports near-misses such as 第一次 or 100%纯棉.',
   );
   out(`target: RiskScanner ≥${r.target}x mint-filter on the mixed set → ${r.headlineRatio >= r.target ? 'met' : 'NOT met'} (${r.headlineRatio.toFixed(2)}x)`);
+  out(`target: RiskScanner ≥${r.target}x mint-filter on the heavy set (issue 12 point 4) → ${r.heavyRatio >= r.target ? 'met' : 'NOT met'} (${r.heavyRatio.toFixed(2)}x)`);
   for (const w of r.warnings) out(`WARNING: ${w}`);
 }
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expandCompounds, SHIPPED_RISK_WORDS } from './library/shipped.js';
 import { RISK_CATEGORIES, type RiskWord } from './risk-words.js';
-import { MAX_SCAN_LENGTH, RiskScanner } from './scanner.js';
+import { CLAIM_MODEL_ID, MAX_SCAN_LENGTH, RiskScanner } from './scanner.js';
 import { buildSkeleton, originsOf, skeletonText } from './skeleton.js';
 
 const scanner = new RiskScanner(SHIPPED_RISK_WORDS);
@@ -17,7 +17,7 @@ describe('shipped library', () => {
     expect(new Set(SHIPPED_RISK_WORDS.map((w) => w.id)).size).toBe(SHIPPED_RISK_WORDS.length);
     expect(new Set(SHIPPED_RISK_WORDS.map((w) => w.word)).size).toBe(SHIPPED_RISK_WORDS.length);
     for (const w of SHIPPED_RISK_WORDS) {
-      expect(RISK_CATEGORIES).toContain(w.category);
+      if (w.id !== CLAIM_MODEL_ID) expect(RISK_CATEGORIES).toContain(w.category);
       expect(['block', 'warn']).toContain(w.severity);
       expect(w.reason.length).toBeGreaterThan(5);
       expect(w.suggestions.length).toBeGreaterThan(0);
@@ -71,8 +71,10 @@ describe('RiskScanner.scan', () => {
   });
 
   it('keeps ASCII words whole: "100%" is not inside "2100%", "top1" not inside "top10"', () => {
-    expect(words('涨幅2100%')).toEqual([]);
-    expect(words('进入top10')).toEqual([]);
+    // About the word list: the claim model reads 涨幅N% as a return claim, which is another question.
+    const listed = (t: string) => scanner.scan(t).filter((f) => f.id !== CLAIM_MODEL_ID).map((f) => f.word);
+    expect(listed('涨幅2100%')).toEqual([]);
+    expect(listed('进入top10')).toEqual([]);
   });
 
   it.each([

@@ -27,6 +27,21 @@
 import { KeywordIndex } from '../rules/keyword-index.js';
 import type { Finding, RiskWord } from './risk-words.js';
 import { originsOf, skeletonOf, skeletonText } from './skeleton.js';
+import { ClaimModel } from './claim-model.js';
+import { CLAIM_MODEL_DATA } from './library/claim-model-data.js';
+
+/**
+ * Id of the library entry that switches the claim model on (`claim-model.ts`): organisations switch it
+ * off or reword its reason like any entry; its severity is always `warn` (a statistical verdict never
+ * blocks a send).
+ */
+export const CLAIM_MODEL_ID = 'model:claims';
+
+let sharedModel: ClaimModel | undefined;
+/** The trained model, decoded once per process. */
+function claimModel(): ClaimModel {
+  return (sharedModel ??= new ClaimModel(CLAIM_MODEL_DATA));
+}
 
 /** Longest text `scan` accepts (code units); longer input is a caller error, not a silent truncation. */
 export const MAX_SCAN_LENGTH = 100_000;
@@ -51,9 +66,19 @@ const DISCLAIMERS_AFTER: readonly string[] = ['是违规', '是违法', '属于�
   // the term named as something said, not claimed: "保证录取"这种话我们不能承诺
   '这种话', '这样的话', '我们没有开', '我们没开', '我们不提供', '我们没有提供', '我们不卖', '我们没有卖', '我们没有这', '是别人的', '是别人说', '是他们说', '是网上说', '是谣传', '是假的', '这类话', '之类的话', '这些话', '这种说法', '这类说法', '这样的说法', '这种承诺', '这类承诺', '这种宣传', '这类宣传', '这种词', '这类词', '这样的词', '这个词', '这种字眼', '这类字眼'];
 
+/** The disclaimers by their first code unit: most hits are followed by none of these and cost one lookup. */
+const DISCLAIMERS_BY_FIRST = new Map<number, string[]>();
+for (const d of DISCLAIMERS_AFTER) {
+  const c = d.charCodeAt(0);
+  DISCLAIMERS_BY_FIRST.set(c, [...(DISCLAIMERS_BY_FIRST.get(c) ?? []), d]);
+}
+
 /** True when the skeleton `s` continues at `end` with a disclaimer. */
 function isDisclaimed(s: string, end: number): boolean {
-  for (const d of DISCLAIMERS_AFTER) if (s.startsWith(d, end)) return true;
+  if (end >= s.length) return false;
+  const ds = DISCLAIMERS_BY_FIRST.get(s.charCodeAt(end));
+  if (ds === undefined) return false;
+  for (const d of ds) if (s.startsWith(d, end)) return true;
   return false;
 }
 
@@ -71,13 +96,33 @@ function commaBetween(text: string, last: number, next: number): boolean {
   return /[，,：:、;\n]/.test(text.slice(a! + 1, b!)) && !/^[、]+$/.test(text.slice(a! + 1, b!).replace(/\s/g, ''));
 }
 
-/** Last code unit of some negation: a hit whose preceding unit is not one of these is not negated. */
-const NEGATION_ENDS = new Set(NEGATIONS.map((n) => n.charCodeAt(n.length - 1)));
+/**
+ * Negation scope of the claim model, which reads bigrams and cannot see that "不保证录取或提分" denies what
+ * it names: a flagged sentence with one of these (the negations of two characters or more, not 不/非 alone,
+ * which are parts of claims such as 不瘦退款 or 稳赚不赔) ending at or before the end of its first evidence bigram is a
+ * disclaimer and is not reported.
+ */
+const MODEL_NEGATIONS: readonly string[] = [...NEGATIONS.filter((n) => n.length >= 2), '不要求', '不会要求', '不强制', '不用这', '不用“'];
+
+function negatedBefore(s: string, from: number, at: number): boolean {
+  const head = s.slice(from, at);
+  for (const n of MODEL_NEGATIONS) if (head.includes(n)) return true;
+  return false;
+}
+
+/** The negations by their last code unit: a hit whose preceding unit ends none of them costs one lookup. */
+const NEGATIONS_BY_LAST = new Map<number, string[]>();
+for (const n of NEGATIONS) {
+  const c = n.charCodeAt(n.length - 1);
+  NEGATIONS_BY_LAST.set(c, [...(NEGATIONS_BY_LAST.get(c) ?? []), n]);
+}
 
 /** True when the skeleton `s` has a negation ending right at `start`. */
 function isNegated(s: string, start: number): boolean {
-  if (start === 0 || !NEGATION_ENDS.has(s.charCodeAt(start - 1))) return false;
-  for (const neg of NEGATIONS) {
+  if (start === 0) return false;
+  const negs = NEGATIONS_BY_LAST.get(s.charCodeAt(start - 1));
+  if (negs === undefined) return false;
+  for (const neg of negs) {
     if (start >= neg.length && s.startsWith(neg, start - neg.length)) return true;
   }
   return false;
@@ -119,6 +164,10 @@ function compileContext(e: RiskWord, source: string | undefined, edge: '$' | '^'
   }
 }
 
+/** `patternFlags` bits. */
+const ALLOW = 1;
+const PLAIN = 2;
+
 interface Pattern {
   /** Index into `entries`. */
   entry: number;
@@ -138,6 +187,16 @@ export class RiskScanner {
   readonly entries: readonly RiskWord[];
   private readonly index: KeywordIndex;
   private readonly patterns: Pattern[];
+  /**
+   * The hot fields of `patterns` as flat arrays (the automaton reports thousands of distinct patterns, and
+   * reading one small typed-array slot is cheaper than touching a scattered object): skeleton length,
+   * entry, and flags (PLAIN: a word with no context and no ASCII boundary to check, the common case).
+   */
+  private readonly patternLength: Int32Array;
+  private readonly patternEntry: Int32Array;
+  private readonly patternFlags: Uint8Array;
+  /** Each entry's suggestions, frozen once, shared by its findings (no copy per finding). */
+  private readonly suggestionsOf: string[][];
   private readonly hasAllow: boolean;
   /**
    * Scratch for one `scan` call (scan is synchronous and never re-entered, so one set per scanner):
@@ -158,6 +217,9 @@ export class RiskScanner {
   private allowEnd: number[] = [];
   /** The automaton callback, bound once rather than a new closure per `scan` call. */
   private readonly onMatch: (pattern: number, end: number) => void;
+  /** The claim model and its library entry, when the library has that entry enabled. */
+  private readonly model: ClaimModel | undefined;
+  private readonly modelEntry: RiskWord | undefined;
 
   /** Builds the matcher. Entries with `enabled: false` or an empty skeleton (e.g. "***") are ignored. */
   constructor(entries: readonly RiskWord[]) {
@@ -165,8 +227,13 @@ export class RiskScanner {
     const keys: string[] = [];
     const patterns: Pattern[] = [];
     let hasAllow = false;
+    let modelEntry: RiskWord | undefined;
     for (const e of entries) {
       if (e.enabled === false) continue;
+      if (e.id === CLAIM_MODEL_ID) {
+        modelEntry = e;
+        continue;
+      }
       const anchors = (e.anchors ?? [e.word]).map(skeletonOf).filter((k) => k !== '');
       if (anchors.length === 0) continue;
       const key = anchors[0]!;
@@ -204,13 +271,75 @@ export class RiskScanner {
     }
     this.entries = kept;
     this.patterns = patterns;
+    this.patternLength = Int32Array.from(patterns, (p) => p.length);
+    this.patternEntry = Int32Array.from(patterns, (p) => p.entry);
+    this.patternFlags = Uint8Array.from(patterns, (p) =>
+      (p.allow ? ALLOW : 0) | (p.context === undefined && !p.boundaryStart && !p.boundaryEnd ? PLAIN : 0),
+    );
+    // The model entry's suggestions sit after the entries'.
+    this.suggestionsOf = [...kept, ...(modelEntry === undefined ? [] : [modelEntry])].map((e) => Object.freeze(e.suggestions.slice()) as string[]);
     this.hasAllow = hasAllow;
     this.index = KeywordIndex.build(keys);
     this.onMatch = (k, end) => this.record(k, end);
+    this.modelEntry = modelEntry;
+    this.model = modelEntry === undefined ? undefined : claimModel();
+  }
+
+  /**
+   * The claim model's findings for the sentences of skeleton `s` with no rule finding (`covered`: skeleton
+   * [start, end) of the rule findings kept): one `warn` finding per flagged sentence, spanning its
+   * strongest evidence bigrams. Scoring costs one table lookup per character pair.
+   */
+  private modelFindings(text: string, s: string, covered: number[]): Finding[] {
+    const model = this.model!;
+    let out: Finding[] | undefined;
+    model.scanSentences(s, (from, to, z) => {
+      for (let k = 0; k < covered.length; k += 2) if (covered[k]! < to && from < covered[k + 1]!) return;
+      const v = model.explain(s, from, to, z);
+      if (v.evidence.length === 0 || negatedBefore(s, from, Math.min(...v.evidence.map(([, b]) => b)))) return;
+      const first = Math.min(...v.evidence.map(([a]) => a));
+      const last = Math.max(...v.evidence.map(([, b]) => b)) - 1;
+      const positions = [...new Set([first, last, ...v.evidence.flatMap(([a, b]) => [a, b - 1])])].sort((a, b) => a - b);
+      const offsets = originsOf(text, positions);
+      const at = (k: number) => offsets[positions.indexOf(k)]!;
+      const endOf = (k: number) => {
+        const o = at(k);
+        const c = text.charCodeAt(o);
+        return o + (c >= 0xd800 && c <= 0xdbff && o + 1 < text.length ? 2 : 1);
+      };
+      const start = at(first);
+      const end = endOf(last);
+      const evidence = v.evidence.map(([a, b]) => text.slice(at(a), endOf(b - 1)));
+      const e = this.modelEntry!;
+      (out ??= []).push({
+        start,
+        end,
+        matched: text.slice(start, end),
+        word: `${e.word}：${v.category}`,
+        id: e.id,
+        category: v.category,
+        severity: 'warn',
+        reason: `${e.reason}（像${v.category}，把握 ${(v.probability * 100).toFixed(0)}%，依据：${evidence.map((x) => `「${x}」`).join('')}）`,
+        suggestions: this.suggestionsOf[this.entries.length]!,
+      });
+    });
+    return out ?? [];
   }
 
   /** Called by the automaton for every pattern occurrence in `this.skeleton` (boundary rule applied here). */
   private record(k: number, matchEnd: number): void {
+    const flags = this.patternFlags[k]!;
+    if (flags === PLAIN) {
+      // A plain word: no context, no boundary, not an allow phrase.
+      const s = this.skeleton;
+      const start = matchEnd - this.patternLength[k]!;
+      const i = this.hitCount++;
+      this.hitEntry[i] = this.patternEntry[k]!;
+      this.hitStart[i] = start;
+      this.hitEnd[i] = matchEnd;
+      this.hitNegated[i] = isNegated(s, start) || isDisclaimed(s, matchEnd);
+      return;
+    }
     let end = matchEnd;
     const s = this.skeleton;
     const p = this.patterns[k]!;
@@ -264,7 +393,7 @@ export class RiskScanner {
     this.index.scan(s, this.onMatch);
     this.skeleton = '';
     const hitCount = this.hitCount;
-    if (hitCount === 0) return [];
+    if (hitCount === 0) return this.model === undefined ? [] : this.modelFindings(text, s, []);
     const { hitEntry: entry, hitStart: hs, hitEnd: he, hitNegated } = this;
     // Hits still standing, as indexes into the hit arrays.
     let kept: number[] = [];
@@ -321,7 +450,7 @@ export class RiskScanner {
       }
       kept = kept.filter((h) => !hitNegated[h]);
     }
-    if (kept.length === 0) return [];
+    if (kept.length === 0) return this.model === undefined ? [] : this.modelFindings(text, s, []);
     // Only texts with a finding pay for mapping back (first and last skeleton position of each).
     let sorted: number[];
     if (kept.length === 1) {
@@ -333,7 +462,7 @@ export class RiskScanner {
     }
     const offsets = originsOf(text, sorted);
     const originOf = (k: number): number => offsets[sorted.indexOf(k)]!;
-    return kept.map((h) => {
+    const findings = kept.map((h): Finding => {
       const e = this.entries[entry[h]!]!;
       const start = originOf(hs[h]!);
       const last = originOf(he[h]! - 1);
@@ -348,8 +477,14 @@ export class RiskScanner {
         category: e.category,
         severity: e.severity,
         reason: e.reason,
-        suggestions: e.suggestions.slice(),
+        suggestions: this.suggestionsOf[entry[h]!]!,
       };
     });
+    if (this.model === undefined) return findings;
+    const covered: number[] = [];
+    for (const h of kept) covered.push(hs[h]!, he[h]!);
+    const more = this.modelFindings(text, s, covered);
+    if (more.length === 0) return findings;
+    return [...findings, ...more].sort((a, b) => a.start - b.start || b.end - a.end);
   }
 }

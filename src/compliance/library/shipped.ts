@@ -796,4 +796,17 @@ function parseBlocks(blocks: CategoryBlock[]): RiskWord[] {
 }
 
 /** The shipped library (read-only; copy before editing): words, then phrase patterns (`patterns.ts`). */
-export const SHIPPED_RISK_WORDS: readonly RiskWord[] = Object.freeze([...parseBlocks(BLOCKS), ...SHIPPED_PATTERNS]);
+/**
+ * The claim model (`claim-model.ts`) as one library entry: switched off or reworded by id like any entry;
+ * `word` names it in findings (followed by the family it picked), and it never blocks.
+ */
+export const CLAIM_MODEL_ENTRY: RiskWord = {
+  id: 'model:claims',
+  word: '统计模型疑似违规宣传',
+  category: '统计模型',
+  severity: 'warn',
+  reason: '规则库未命中，但这句话的写法像违规宣传，请确认是否有绝对化、承诺效果、功效或收益等说法',
+  suggestions: ['改为可以证实的客观描述'],
+};
+
+export const SHIPPED_RISK_WORDS: readonly RiskWord[] = Object.freeze([...parseBlocks(BLOCKS), ...SHIPPED_PATTERNS, CLAIM_MODEL_ENTRY]);
