@@ -169,6 +169,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     wakeup,
     log: log.child({ component: 'outbox' }),
     maxAllowanceWaitMs: Math.round(config.allowanceMaxWaitSeconds * 1000),
+    presenceTimeoutMs: Math.round(config.presenceTimeoutSeconds * 1000),
     ...opts.outbox,
     hooks: {
       onSent: (row, latencyMs) => {
@@ -245,7 +246,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       if (outcome !== 'ok') metrics.importsRefused.inc({ parser, reason: outcome });
     },
   });
-  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, streams, imports, ready: () => ready };
+  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, senders, wakeup, log, streams, imports, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {

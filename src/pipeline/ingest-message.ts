@@ -125,6 +125,13 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
         updated_at = ${props.now}, unmatched_streak = ${streak}, last_any_reply_at = ${lastAny}
       WHERE id = ${conversationId}`.execute(trx);
     let index = 0;
+    if (conversation.desk === 'wereply' && conversation.servicer_userid && Number(conversation.service_state) === 4) {
+      // Taken over from the WeCom client (which ended the session): the customer's message opened a new
+      // one (state 0); it is kept with the API (state 1) for the agent holding the conversation.
+      await sql`UPDATE conversations SET service_state = 0 WHERE id = ${conversationId}`.execute(trx);
+      const payload: HandoffPayload = { handoff: { reason: 'reassign', detail: `the customer wrote again: the session stays with WeReply agent ${conversation.servicer_userid}` }, text: m.text, waiting_message: props.rules.handoff.waiting_message };
+      outboxIds.push(await enqueue(trx, { conversationId, api: 'handoff', msgid: replyMsgid(m.msgid, 99), payload, priority: 0, sourceMsgid: m.msgid, ruleId: null, now: props.now }));
+    }
     for (const { rule_id, reply } of decision?.replies ?? []) {
       outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg', msgid: replyMsgid(m.msgid, index++), payload: { reply }, priority: 0, sourceMsgid: m.msgid, ruleId: rule_id, now: props.now }));
     }
@@ -151,8 +158,14 @@ async function offerPool(trx: Transaction<Database>, openKfid: string, why: stri
   if (waiting.length) await enqueueReassignments(trx, waiting, `from the waiting pool: ${why}`, props.rules.handoff.waiting_message, props.now);
 }
 
-/** Who holds the conversation when a person does (WeCom state 2 pool or 3 servicer, within the session's 48 h). */
-function heldByPerson(c: ConversationRow, now: number): string | null {
+/**
+ * Who holds the conversation when a person does: a WeReply agent (desk 'wereply', until the
+ * conversation is closed or handed on) or WeReply's queue for one, or WeCom's pool (state 2) or a
+ * servicer (state 3) within the session's 48 h. Keyword auto-replies stay silent meanwhile.
+ */
+export function heldByPerson(c: ConversationRow, now: number): string | null {
+  if (c.desk === 'wereply' && c.servicer_userid) return `WeReply agent ${c.servicer_userid} (WeReply desk)`;
+  if (c.desk === 'wereply' && c.waiting_since !== null && now - Number(c.waiting_since) <= 48 * 3600_000) return "WeReply's queue for an agent (WeReply desk)";
   const state = c.service_state === null ? null : Number(c.service_state);
   if ((state !== 2 && state !== 3) || now - Number(c.updated_at) > 48 * 3600_000) return null;
   return state === 3 ? `servicer ${c.servicer_userid}` : 'the waiting pool';
@@ -223,6 +236,8 @@ export interface HandoffPayload {
   /** The customer's message that caused it (routing looks at its words). */
   text: string | null;
   waiting_message: string;
+  /** Hand to this desk whatever the configuration says (an explicit hand_to_wecom). */
+  desk?: 'wecom' | 'wereply';
 }
 
 export interface EnqueueProps {

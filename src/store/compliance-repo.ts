@@ -69,8 +69,8 @@ export async function approvedWordIds(db: Db, textSha256: string): Promise<Set<s
   return new Set(rows.flatMap((r) => JSON.parse(r.word_ids) as string[]));
 }
 
-export type AuditAction = 'blocked' | 'overridden' | 'confirmed' | 'held' | 'released' | 'words_changed' | 'words_imported';
-export type AuditSubject = 'rule' | 'material' | 'handoff_settings' | 'agent_message' | 'outbox' | 'risk_words';
+export type AuditAction = 'blocked' | 'overridden' | 'confirmed' | 'held' | 'released' | 'words_changed' | 'words_imported' | 'taken_over' | 'handed_to_wecom' | 'closed';
+export type AuditSubject = 'rule' | 'material' | 'handoff_settings' | 'agent_message' | 'outbox' | 'risk_words' | 'conversation';
 
 export interface AuditEntry {
   action: AuditAction;
