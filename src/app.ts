@@ -32,6 +32,7 @@ import { kfCallbackRoutes } from './channels/wecom-kf/callback-route.js';
 import { createCallbackCrypto } from './channels/wecom-kf/crypto.js';
 import { CHANNEL as KF_CHANNEL } from './channels/wecom-kf/messages.js';
 import { KfSender } from './channels/wecom-kf/sender.js';
+import { deskRoutes } from './api/desk-routes.js';
 import { KF_SYNC_JOB, kfSyncKey, makeKfSyncHandler } from './channels/wecom-kf/sync.js';
 import { ConfigError, type Config } from './config.js';
 import { demoSeededAt } from './store/demo-data.js';
@@ -271,6 +272,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await consoleApiRoutes(api, services);
     await complianceRoutes(api, services);
     await conversationRoutes(api, services);
+    await deskRoutes(api, services);
     await operatorRoutes(api, services);
     await sessionRoutes(api, services);
   });

@@ -324,7 +324,7 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
           additionalProperties: false,
           properties: {
             action: { type: 'string', enum: ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported', 'taken_over', 'handed_to_wecom', 'closed'] },
-            subject_type: { type: 'string', enum: ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words'] },
+            subject_type: { type: 'string', enum: ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words', 'conversation'] },
             subject_id: { type: 'string' },
             before_id: { type: 'integer', minimum: 1, description: 'page: entries older than this id' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
