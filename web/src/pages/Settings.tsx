@@ -6,6 +6,7 @@ import { get, post, put } from '../api';
 import { useAuth } from '../auth';
 import { EChart } from '../components/EChart';
 import { useI18n } from '../i18n';
+import { DeskSettings } from './settings/Desks';
 
 interface Status {
   mode: 'demo' | 'wecom' | 'unconfigured';
@@ -195,6 +196,7 @@ export default function SettingsPage() {
           </Card>
         </Col>
       </Row>
+      <DeskSettings kfAccounts={status?.kf_accounts ?? []} />
       <Card size="small" title={t('settings.handoff')}>
         <Form form={handoffForm} layout="vertical" onFinish={saveHandoff} disabled={!can('rules:write')} style={{ maxWidth: 640 }}>
           <Form.Item name="phrases" label={t('settings.phrases')} extra={t('settings.phrasesHelp')}>
