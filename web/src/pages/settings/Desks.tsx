@@ -73,7 +73,7 @@ export function DeskSettings({ kfAccounts }: { kfAccounts: string[] }) {
             { title: t('desk.group'), render: (_: unknown, g: { id: string; name: string }) => `${g.name} (${g.id})` },
             {
               title: t('desk.settings'),
-              render: (_: unknown, g: { id: string }) => (
+              render: (_: unknown, g: { id: string; name: string }) => (
                 <Select
                   aria-label={`${t('desk.group')} ${g.id}`}
                   disabled={!editable}
