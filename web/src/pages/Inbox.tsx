@@ -23,6 +23,7 @@ interface Conversation {
   test_account: boolean;
   servicer_userid: string | null;
   servicer_name: string | null;
+  desk: 'wecom' | 'wereply' | null;
   service_state: string | null;
   complaint: boolean;
   last_message: { text: string | null; msgtype: string; origin: number; at: number } | null;
@@ -235,6 +236,7 @@ export default function InboxPage() {
                   <Space size={4} wrap>
                     <span>{c.customer_name || c.external_userid}</span>
                     {c.service_state && <Tag color={STATE_COLORS[c.service_state]}>{t(`state.${c.service_state}`)}</Tag>}
+                    {c.desk === 'wereply' && c.servicer_userid && <Tag color="geekblue">{t('desk.wereply')}</Tag>}
                     {c.complaint && <Tag color="red">{t('inbox.complaint')}</Tag>}
                     {c.test_account && <Tag>{t('sandbox.testAccount')}</Tag>}
                   </Space>

@@ -77,7 +77,9 @@ export function DeskStrip({ options, cid, onChanged }: { options: ReplyOptions; 
       setBusy(false);
     }
   };
-  const stateKey = options.service_state === null ? 'bot' : (['new', 'bot', 'pool', 'servicer', 'ended'][options.service_state] ?? 'bot');
+  const state = options.service_state ?? 1;
+  // In WeCom's pool or with a servicer, the API cannot send at all: the allowance numbers would mislead.
+  const showAllowance = a && state !== 2 && state !== 3;
   return (
     <div className="desk-strip" data-testid="desk-strip" style={{ display: 'flex', flexWrap: 'wrap', gap: 8, alignItems: 'center', padding: '6px 8px', marginBottom: 8, background: '#fafafa', border: '1px solid #f0f0f0', borderRadius: 6 }}>
       <Tooltip title={t(options.desk === 'wereply' ? 'desk.wereplyHelp' : 'desk.wecomHelp')}>
@@ -86,8 +88,10 @@ export function DeskStrip({ options, cid, onChanged }: { options: ReplyOptions; 
         </Tag>
       </Tooltip>
       <span data-testid="desk-holder">{options.holder ? t('desk.holder', { name: holderName(options) }) : options.waiting ? <Tag color="orange">{t('desk.waiting')}</Tag> : t('desk.noHolder')}</span>
-      <Tag>{t(`state.${stateKey}`)}</Tag>
-      {a && (
+      <Tooltip title={t('desk.stateHelp')}>
+        <Tag data-testid="desk-state">{t(`desk.state.${state}`)}</Tag>
+      </Tooltip>
+      {showAllowance && (
         <span data-testid="desk-allowance" style={{ fontSize: 12 }}>
           {a.customer_must_write ? <Typography.Text type="warning">{t('desk.customerMustWrite')}</Typography.Text> : t('desk.allowance', { left: a.messages_left, max: a.messages_max, hours: hoursLeft ?? 0 })}
         </span>
