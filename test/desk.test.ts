@@ -20,7 +20,8 @@ describe.each(ENGINES)('desks on %s', (engine) => {
   const tok: Record<string, string> = {};
   const ids: Record<string, number> = {};
   beforeAll(async () => {
-    s = await startStack(engine, { mock: { openKfIds: [KF_A, KF_B] } });
+    // A presence timeout other than the default: the setting is what routing uses.
+    s = await startStack(engine, { mock: { openKfIds: [KF_A, KF_B] }, env: { WEREPLY_PRESENCE_TIMEOUT_SECONDS: '60' } });
     const now = Date.now();
     for (const [kf, users] of Object.entries(s.mock.credentials.servicers)) {
       for (const userid of users) {
@@ -74,6 +75,8 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     const assignment = await db().selectFrom('assignments').selectAll().where('conversation_id', '=', id).where('kind', '=', 'assigned').executeTakeFirstOrThrow();
     expect(assignment.desk).toBe('wereply');
     await eventually(() => sentTo('wm_desk1').length === 1, 10_000, 'the waiting message');
+    // …and its outcome recorded (the allowance counts what WeReply recorded as accepted).
+    await eventually(async () => (await outboxRows(id)).every((r) => r.status === 'sent'), 10_000, 'outbox drained');
 
     const o = await options(id);
     expect(o).toMatchObject({ desk: 'wereply', holder: { servicer_userid: a1, name: 'agent1', operator_id: ids.agent1 }, service_state: 1, can_reply: true, reason_code: null, allowance: { messages_left: 4, messages_max: 5, customer_must_write: false } });
@@ -118,9 +121,11 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     const trace = JSON.parse((await db().selectFrom('assignments').select('trace').where('conversation_id', '=', await convId('wm_desk2')).where('kind', '=', 'assigned').executeTakeFirstOrThrow()).trace!);
     expect(trace.candidates).toEqual(expect.arrayContaining([expect.objectContaining({ userid: a1, reason: 'away' })]));
 
-    // agent2's console closed without a word: 91 s later it counts as away.
-    await db().updateTable('operators').set({ presence_seen_at: Date.now() - 91_000 }).where('id', '=', ids.agent2!).execute();
-    expect((await s.api('GET', '/api/me/presence', undefined, tok.agent2)).body).toMatchObject({ status: 'online', present: false, timeout_seconds: 90 });
+    // agent2's console closed without a word: within WEREPLY_PRESENCE_TIMEOUT_SECONDS (60) still present, after it away.
+    await db().updateTable('operators').set({ presence_seen_at: Date.now() - 50_000 }).where('id', '=', ids.agent2!).execute();
+    expect((await s.api('GET', '/api/me/presence', undefined, tok.agent2)).body).toMatchObject({ status: 'online', present: true, timeout_seconds: 60 });
+    await db().updateTable('operators').set({ presence_seen_at: Date.now() - 61_000 }).where('id', '=', ids.agent2!).execute();
+    expect((await s.api('GET', '/api/me/presence', undefined, tok.agent2)).body).toMatchObject({ status: 'online', present: false, timeout_seconds: 60 });
     await s.mock.customerSays({ open_kfid: KF_A, external_userid: 'wm_desk3', text: '转人工' });
     const id3 = await convId('wm_desk3');
     await eventually(async () => (await conv('wm_desk3'))?.waiting_since != null, 10_000, 'waiting in the WeReply queue');
@@ -244,6 +249,7 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     // Five accepted: the sixth is refused before anything is queued.
     for (let i = 1; i <= 5; i++) expect((await post(`第${i}条`)).status).toBe(202);
     await eventually(() => sentTo('wm_refuse').filter((t) => t.startsWith('第')).length === 5, 10_000, 'five sent');
+    await eventually(async () => (await outboxRows(id)).every((r) => r.status === 'sent'), 10_000, 'their outcomes recorded');
     const sixth = await post('第6条');
     expect(sixth.status).toBe(409);
     expect(sixth.body.reason_code).toBe('allowance_used_up');

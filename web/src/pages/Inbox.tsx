@@ -235,7 +235,7 @@ export default function InboxPage() {
                 title={
                   <Space size={4} wrap>
                     <span>{c.customer_name || c.external_userid}</span>
-                    {c.service_state && <Tag color={STATE_COLORS[c.service_state]}>{t(`state.${c.service_state}`)}</Tag>}
+                    {c.service_state && !(c.desk === 'wereply' && c.servicer_userid) && <Tag color={STATE_COLORS[c.service_state]}>{t(`state.${c.service_state}`)}</Tag>}
                     {c.desk === 'wereply' && c.servicer_userid && <Tag color="geekblue">{t('desk.wereply')}</Tag>}
                     {c.complaint && <Tag color="red">{t('inbox.complaint')}</Tag>}
                     {c.test_account && <Tag>{t('sandbox.testAccount')}</Tag>}
