@@ -22,6 +22,8 @@ describe.each(ENGINES)('desks on %s', (engine) => {
   beforeAll(async () => {
     // A presence timeout other than the default: the setting is what routing uses.
     s = await startStack(engine, { mock: { openKfIds: [KF_A, KF_B] }, env: { WEREPLY_PRESENCE_TIMEOUT_SECONDS: '60' } });
+    // The servicer sync run at start must be done first: it would mark servicers of accounts it did not know yet as departed.
+    await eventually(async () => !!(await s.wr.store.db.selectFrom('routing_state').select('key').where('key', '=', 'servicer-departments').executeTakeFirst()), 10_000, 'the start-up servicer sync');
     const now = Date.now();
     for (const [kf, users] of Object.entries(s.mock.credentials.servicers)) {
       for (const userid of users) {
@@ -266,6 +268,22 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     expect(confirm.status).toBe(409);
     expect(confirm.body.reason_code).toBe('session_with_servicer');
     expect((await s.api('PUT', '/api/compliance/settings', { ...(await s.api('GET', '/api/compliance/settings')).body, send_clean_agent_messages_immediately: true })).status).toBe(200);
+  });
+
+  it('WeReply desk: a conversation waiting because everyone present is at their 接待上限 gets the slot a close frees', async () => {
+    const [a1, a2] = s.mock.credentials.servicers[KF_A]!;
+    await online('agent1');
+    await online('agent2', 'away');
+    const held = await db().selectFrom('conversations').select('id').where('servicer_userid', '=', a1!).where('desk', '=', 'wereply').execute();
+    expect(held.length).toBeGreaterThan(0);
+    await db().updateTable('servicers').set({ reception_cap: held.length }).where('userid', '=', a1!).execute();
+    await s.mock.customerSays({ open_kfid: KF_A, external_userid: 'wm_full', text: '转人工' });
+    await eventually(async () => (await conv('wm_full'))?.waiting_since != null, 10_000, 'waiting: agent1 is full');
+    const trace = JSON.parse((await db().selectFrom('assignments').select('trace').where('conversation_id', '=', await convId('wm_full')).where('kind', '=', 'pool').executeTakeFirstOrThrow()).trace!);
+    expect(trace.candidates).toEqual(expect.arrayContaining([expect.objectContaining({ userid: a1, reason: 'at_cap' }), expect.objectContaining({ userid: a2, reason: 'away' })]));
+    expect((await s.api('POST', `/api/conversations/${Number(held[0]!.id)}/close`, {}, tok.agent1)).status).toBe(200);
+    await eventually(() => assignedTo('wm_full', a1!), 10_000, 'assigned to agent1 once a slot freed');
+    await db().updateTable('servicers').set({ reception_cap: 10 }).where('userid', '=', a1!).execute();
   });
 
   it('desk configuration: validated, per group override, recorded desks keep their history', async () => {

@@ -174,6 +174,10 @@ export function heldByPerson(c: ConversationRow, now: number): string | null {
 /** session_status_change: a servicer took the session from the pool, passed it on, ended it or took it up again. */
 async function applySessionChange(trx: Transaction<Database>, conversationId: number, e: NonNullable<InboundMessage['event']>, now: number): Promise<void> {
   if (e.changeType === 3) {
+    // Held by a WeReply agent (taken over from the WeCom client): the session ended, the agent keeps
+    // the conversation and answers once the customer writes again.
+    const keptByAgent = await trx.updateTable('conversations').set({ service_state: 4, updated_at: now }).where('id', '=', conversationId).where('desk', '=', 'wereply').where('servicer_userid', 'is not', null).executeTakeFirst();
+    if (Number(keptByAgent.numUpdatedRows) > 0) return;
     await trx
       .updateTable('conversations')
       .set({ service_state: 4, servicer_userid: null, waiting_since: null, complaint: 0, ...(e.oldServicer ? { last_servicer_userid: e.oldServicer } : {}), updated_at: now })
