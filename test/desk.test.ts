@@ -198,6 +198,12 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     const ends = s.mock.requests.filter((r) => r.path.endsWith('service_state/trans') && (r.body as { external_userid?: string; service_state?: number }).external_userid === 'wm_race' && (r.body as { service_state?: number }).service_state === 4);
     expect(ends.length).toBe(1);
     expect((await conv('wm_race'))!.servicer_userid).toBe(s.mock.credentials.servicers[KF_A]![winner]);
+    // An agent cannot take it from the agent holding it (a supervisor could); the admin token has no servicer to hold it with.
+    const again = await s.api('POST', `/api/conversations/${id}/desk`, { action: 'take_over' }, tok[winner === 0 ? 'agent2' : 'agent1']);
+    expect([again.status, again.body.reason_code]).toEqual([403, 'not_allowed']);
+    const admin = await s.api('POST', `/api/conversations/${id}/desk`, { action: 'take_over' });
+    expect([admin.status, admin.body.reason_code]).toEqual([409, 'no_servicer_link']);
+    expect((await s.api('POST', `/api/conversations/${id}/desk`, { action: 'take_over', servicer_userid: 'x' }, tok.agent1)).status).toBe(400);
   });
 
   it('hand_to_wecom: to a named servicer (trans → 3), to the one routing picks, and a servicer WeCom refuses answered clearly', async () => {
