@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COMPLAINT_PHRASES } from '../../src/routing/model.js';
 import { saveRouting } from '../../src/store/routing-repo.js';
-import { eventually, startStack, type Stack } from '../stack.js';
+import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
 import { type ConsoleBrowser, openConsoleBrowser, STEP } from './browser.js';
 
 const KF_A = 'wkMockKfDeskA';
@@ -107,6 +107,20 @@ describe('desks in the console (Chromium)', () => {
     expect(await page.getByTestId('agent-send').isDisabled()).toBe(true);
     const audit = (await stack.api('GET', '/api/compliance/audit?action=taken_over')).body as { actor: string }[];
     expect(audit[0]!.actor).toBe('小王');
+  }, STEP);
+
+  it('settings: the admin sets a kf account to the WeReply desk (接待方式)', async () => {
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByRole('menuitem', { name: '设置' }).click();
+    const card = page.getByTestId('desk-settings');
+    await card.getByText(KF_B).waitFor();
+    await card.getByLabel(`接待方式 ${KF_B}`).click();
+    await page.locator('.ant-select-dropdown:visible').getByText('WeReply 接待').click();
+    await card.getByTestId('desk-save').click();
+    await page.getByText('接待方式已保存').waitFor();
+    expect((await stack.api('GET', '/api/desks')).body.accounts).toMatchObject({ [KF_A]: 'wereply', [KF_B]: 'wereply' });
   }, STEP);
 
   it('ran without script errors or Content-Security-Policy violations', () => {
