@@ -3,7 +3,6 @@
  * a 测试账号 and two small materials. Loaded once into demo mode's own database (demo.sqlite); the
  * marker it leaves makes WeCom mode refuse the database (store/demo-data.ts).
  */
-import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { Kysely } from 'kysely';
 import { checkMaterial } from '../materials/media-rules.js';
@@ -14,9 +13,8 @@ import { DEFAULT_COMPLAINT_PHRASES, type RoutingConfig } from '../routing/model.
 import { saveRouting } from '../store/routing-repo.js';
 import { resolveRuleFields, type RuleInput } from '../rules/validate-rule.js';
 import { writeDesks } from '../store/desk-repo.js';
-import { foldName } from '../operators/names.js';
 
-import { DEMO_KF, DEMO_OPERATORS, DEMO_SEEDED_KEY, DEMO_TEST_ACCOUNT } from '../store/demo-data.js';
+import { DEMO_KF, DEMO_SEEDED_KEY, DEMO_TEST_ACCOUNT } from '../store/demo-data.js';
 
 export { DEMO_KF, DEMO_TEST_ACCOUNT };
 export const DEMO_CUSTOMER = 'wmDemoCustomer0001';
@@ -130,12 +128,9 @@ export async function seedDemo(db: Kysely<Database>, materials: MaterialStore): 
     complaintPhrases: DEFAULT_COMPLAINT_PHRASES,
   };
   await saveRouting(db, routing, 'demo', 'demo routing');
-  // The demo account answers in WeReply's inbox (the WeReply desk), and the demo operators are its
-  // servicers: sign in with the agent's token (printed at start), switch to 在线, and answer there.
+  // The demo account answers in WeReply's inbox (the WeReply desk): the demo agent, linked to
+  // servicer mock_servicer_1a, signs in, switches to 在线 and answers there.
   await writeDesks(db, { default: 'wecom', accounts: { [DEMO_KF]: 'wereply' }, groups: {} });
-  for (const op of DEMO_OPERATORS) {
-    await db.insertInto('operators').values({ name: op.name, name_key: foldName(op.name), role: op.role, token_sha256: crypto.randomBytes(32).toString('hex'), servicer_userid: op.servicer, disabled: 0, created_at: now }).execute();
-  }
   await db.insertInto('customers').values({ external_userid: DEMO_TEST_ACCOUNT, test_account: 1, name: '测试账号', created_at: now, updated_at: now }).execute();
   await db.insertInto('settings').values({ key: DEMO_SEEDED_KEY, value: String(now) }).execute();
   return true;
@@ -192,13 +187,3 @@ function tinyPdf(text: string): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-/** Demo mode, every start: new tokens for the demo operators (printed beside the admin token; none stored in clear). */
-export async function demoOperatorTokens(db: Kysely<Database>): Promise<{ name: string; role: string; servicer: string; token: string }[]> {
-  const out = [];
-  for (const op of DEMO_OPERATORS) {
-    const token = `wr_${crypto.randomBytes(24).toString('base64url')}`;
-    const res = await db.updateTable('operators').set({ token_sha256: crypto.createHash('sha256').update(token).digest('hex') }).where('name', '=', op.name).executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) out.push({ name: op.name, role: op.role, servicer: op.servicer, token });
-  }
-  return out;
-}

@@ -4,7 +4,7 @@
  */
 import { createWeReply } from '../app.js';
 import type { Config } from '../config.js';
-import { demoOperatorTokens, seedDemo } from './demo-seed.js';
+import { seedDemo } from './demo-seed.js';
 
 export async function startCommand(config: Config): Promise<number> {
   let mock: { url: string; close(): Promise<void> } | undefined;
@@ -28,7 +28,6 @@ export async function startCommand(config: Config): Promise<number> {
     await wereply.store.db.deleteFrom('kf_cursors').execute();
     if (await seedDemo(wereply.store.db, wereply.materials)) wereply.log.info('demo rules loaded');
   }
-  const demoOperators = config.demo ? await demoOperatorTokens(wereply.store.db) : [];
   const url = await wereply.listen();
   const local = url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [
@@ -41,11 +40,10 @@ export async function startCommand(config: Config): Promise<number> {
     lines.push(
       `  Demo mode: mock WeCom on ${mock!.url} (no WECOM_* settings found)`,
       `  Admin token (this run): ${config.adminToken}`,
-      ...demoOperators.map((o) => `  ${o.role === 'agent' ? 'Agent' : 'Supervisor'} ${o.name} (servicer ${o.servicer}; WeReply desk, switch to 在线 in the console): ${o.token}`),
       '',
       '  Try it (in another terminal):',
       '    npx wereply send "我想退货"            # a customer writes through the mock; the auto-reply is printed',
-      '    npx wereply send "耳机坏了 转人工" --user wmAfterSales   # 转人工: to 小王 in WeReply\'s inbox (sign in with the agent token, 在线)',
+      '    npx wereply send "耳机坏了 转人工" --user wmAfterSales   # 转人工: to the demo agent in WeReply\'s inbox (signed in, 在线)',
       '    npx wereply simulate "会员价格多少"     # the sandbox: which rule would answer, and why',
       `    curl -H "Authorization: Bearer ${config.adminToken}" ${local}/api/rules`,
       `    curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' -d '{"text":"全网最优惠，保证提分！"}' ${local}/api/compliance/scan`,

@@ -11,11 +11,6 @@ export const DEMO_SEEDED_KEY = 'demo_seeded';
 /** The demo's own 微信客服 account, servicers and 测试账号 (see cli/demo-seed.ts). */
 export const DEMO_KF = 'wkDemoKf0001';
 export const DEMO_SERVICERS = ['mock_servicer_1a', 'mock_servicer_1b'];
-/** The demo's operators, linked to the demo servicers (WeReply desk: they answer in the inbox). */
-export const DEMO_OPERATORS = [
-  { name: '小王', role: 'agent', servicer: 'mock_servicer_1a' },
-  { name: '李主管', role: 'supervisor', servicer: 'mock_servicer_1b' },
-] as const;
 export const DEMO_TEST_ACCOUNT = 'wmDemoTestAccount01';
 
 /** When demo mode seeded this database (ms), or undefined when it never did. */
@@ -60,7 +55,6 @@ export async function removeDemoData(db: Kysely<Database>): Promise<DemoRemoval 
     await trx.deleteFrom('kf_cursors').where('open_kfid', '=', DEMO_KF).execute();
     await trx.deleteFrom('kf_callbacks').where('open_kfid', '=', DEMO_KF).execute();
     const sv = await trx.deleteFrom('servicers').where('userid', 'in', DEMO_SERVICERS).executeTakeFirst();
-    await trx.deleteFrom('operators').where('name', 'in', DEMO_OPERATORS.map((o) => o.name)).where('servicer_userid', 'in', DEMO_SERVICERS).execute();
     await trx.deleteFrom('settings').where('key', '=', 'desks').execute();
     const rv = await trx.deleteFrom('routing_versions').where('author', '=', 'demo').executeTakeFirst();
     await trx.deleteFrom('customers').where('external_userid', '=', DEMO_TEST_ACCOUNT).execute();

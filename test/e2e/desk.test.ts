@@ -20,6 +20,14 @@ let browser: ConsoleBrowser;
 let page: Page;
 let token = '';
 
+/** The login page's token field (behind an "API 令牌" tab where the page offers other ways to sign in). */
+async function tokenSignIn(): Promise<void> {
+  const tab = page.getByRole('tab', { name: 'API 令牌' });
+  await page.getByLabel('访问令牌').or(tab).first().waitFor();
+  if (await tab.isVisible()) await tab.click();
+  await page.getByLabel('访问令牌').waitFor();
+}
+
 describe('desks in the console (Chromium)', () => {
   beforeAll(async () => {
     stack = await startStack('sqlite', { mock: { openKfIds: [KF_A, KF_B] } });
@@ -56,6 +64,7 @@ describe('desks in the console (Chromium)', () => {
 
   it('WeReply desk: the agent goes 在线, gets the 转人工 and answers in the inbox; it goes out via the mock', async () => {
     await page.goto(`${stack.url}/`);
+    await tokenSignIn();
     await page.getByLabel('访问令牌').fill(token);
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await page.getByTestId('whoami').getByText('小王').waitFor();
@@ -111,6 +120,7 @@ describe('desks in the console (Chromium)', () => {
 
   it('settings: the admin sets a kf account to the WeReply desk (接待方式)', async () => {
     await page.getByRole('button', { name: '退出' }).click();
+    await tokenSignIn();
     await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: /登\s*录/ }).click();
     await page.getByRole('menuitem', { name: '设置' }).click();
