@@ -276,6 +276,7 @@ export const dict: Record<string, [string, string]> = {
   'audit.subject.agent_message': ['人工回复', 'Agent message'],
   'audit.subject.outbox': ['待发送消息', 'Outbox reply'],
   'audit.subject.risk_words': ['风险词库', 'Risk words'],
+  'audit.subject.conversation': ['会话', 'Conversation'],
 
   'reply.type.text': ['文本', 'Text'],
   'reply.type.image': ['图片', 'Image'],

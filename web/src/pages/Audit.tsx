@@ -33,7 +33,7 @@ interface AuditEntry {
 }
 
 const ACTIONS = ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported', 'taken_over', 'handed_to_wecom', 'closed'];
-const SUBJECTS = ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words'];
+const SUBJECTS = ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words', 'conversation'];
 const ACTION_COLOR: Record<string, string> = { blocked: 'red', overridden: 'volcano', confirmed: 'green', held: 'orange', released: 'cyan', words_changed: 'blue', words_imported: 'geekblue', taken_over: 'purple', handed_to_wecom: 'magenta', closed: 'default' };
 const PAGE = 50;
 
