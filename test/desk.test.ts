@@ -140,6 +140,14 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     expect(back.body.offered).toBe(1);
     await eventually(() => assignedTo('wm_desk3', a1!), 10_000, 'assigned to agent1 on 在线');
     expect((await conv('wm_desk3'))!.waiting_since).toBeNull();
+
+    // WeCom ended wm_desk2's session by itself (48 h): the customer's next message opens a new one, which
+    // WeReply keeps with the API for agent2, who still holds the conversation.
+    s.mock.setSessionState(KF_A, 'wm_desk2', 4);
+    await db().updateTable('conversations').set({ last_customer_msg_at: Date.now() - 49 * 3600_000 }).where('external_userid', '=', 'wm_desk2').execute();
+    await s.mock.customerSays({ open_kfid: KF_A, external_userid: 'wm_desk2', text: '又是我' });
+    await eventually(() => s.mock.sessionInfo(KF_A, 'wm_desk2').service_state === 1, 10_000, 'the new session kept with the API');
+    expect((await conv('wm_desk2'))!.servicer_userid).toBe(a2);
   });
 
   it('operators without a servicer link get a clear 409 for 在线; the admin token has no presence', async () => {

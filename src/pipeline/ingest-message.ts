@@ -125,9 +125,12 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
         updated_at = ${props.now}, unmatched_streak = ${streak}, last_any_reply_at = ${lastAny}
       WHERE id = ${conversationId}`.execute(trx);
     let index = 0;
-    if (conversation.desk === 'wereply' && conversation.servicer_userid && Number(conversation.service_state) === 4) {
-      // Taken over from the WeCom client (which ended the session): the customer's message opened a new
-      // one (state 0); it is kept with the API (state 1) for the agent holding the conversation.
+    const lastWrote = conversation.last_customer_msg_at === null ? null : Number(conversation.last_customer_msg_at);
+    const sessionOver = Number(conversation.service_state) === 4 || (lastWrote !== null && m.sentAt - lastWrote > 48 * 3600_000);
+    if (conversation.desk === 'wereply' && conversation.servicer_userid && sessionOver) {
+      // Taken over from the WeCom client (which ended the session), or WeCom ended it after 48 h: the
+      // customer's message opened a new one (state 0); it is kept with the API (state 1) for the agent
+      // holding the conversation.
       await sql`UPDATE conversations SET service_state = 0 WHERE id = ${conversationId}`.execute(trx);
       const payload: HandoffPayload = { handoff: { reason: 'reassign', detail: `the customer wrote again: the session stays with WeReply agent ${conversation.servicer_userid}` }, text: m.text, waiting_message: props.rules.handoff.waiting_message };
       outboxIds.push(await enqueue(trx, { conversationId, api: 'handoff', msgid: replyMsgid(m.msgid, 99), payload, priority: 0, sourceMsgid: m.msgid, ruleId: null, now: props.now }));
