@@ -33,6 +33,7 @@ import { kfCallbackRoutes } from './channels/wecom-kf/callback-route.js';
 import { createCallbackCrypto } from './channels/wecom-kf/crypto.js';
 import { CHANNEL as KF_CHANNEL } from './channels/wecom-kf/messages.js';
 import { KfSender } from './channels/wecom-kf/sender.js';
+import { deskRoutes } from './api/desk-routes.js';
 import { KF_SYNC_JOB, kfSyncKey, makeKfSyncHandler } from './channels/wecom-kf/sync.js';
 import { ConfigError, type Config } from './config.js';
 import { demoSeededAt } from './store/demo-data.js';
@@ -173,6 +174,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     wakeup,
     log: log.child({ component: 'outbox' }),
     maxAllowanceWaitMs: Math.round(config.allowanceMaxWaitSeconds * 1000),
+    presenceTimeoutMs: Math.round(config.presenceTimeoutSeconds * 1000),
     ...opts.outbox,
     hooks: {
       onSent: (row, latencyMs) => {
@@ -258,7 +260,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
       if (outcome !== 'ok') metrics.importsRefused.inc({ parser, reason: outcome });
     },
   });
-  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, wakeup, log, streams, imports, ready: () => ready };
+  const services: Services = { config, store, rules, compliance, materials, inboundMedia, metrics, wecom, senders, wakeup, log, streams, imports, ready: () => ready };
   await app.register(async (pub) => {
     await healthRoutes(pub, services);
     if (config.wecom) {
@@ -283,6 +285,7 @@ export async function createWeReply(config: Config, opts: CreateOptions = {}): P
     await consoleApiRoutes(api, services);
     await complianceRoutes(api, services);
     await conversationRoutes(api, services);
+    await deskRoutes(api, services);
     await operatorRoutes(api, services);
     await sessionRoutes(api, services);
     await alertRoutes(api, services);

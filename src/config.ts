@@ -50,6 +50,8 @@ export interface Config {
   staleAfterSeconds: number;
   /** A reply waiting for the customer's next message (the channel's allowance used up) is dropped after this long. */
   allowanceMaxWaitSeconds: number;
+  /** WeReply desk: an operator set 在线 counts as away this long after the console's last heartbeat (WEREPLY_PRESENCE_TIMEOUT_SECONDS, default 90). */
+  presenceTimeoutSeconds: number;
   logLevel: string;
   /** How long claimed work stays one instance's without renewal (WEREPLY_LEASE_SECONDS; default in jobs/lease.ts, 5 s). */
   leaseSeconds?: number;
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSync: sync,
     staleAfterSeconds: Number(env.WEREPLY_STALE_AFTER_SECONDS || 6 * 3600),
     allowanceMaxWaitSeconds: positive(env, 'WEREPLY_ALLOWANCE_MAX_WAIT_SECONDS', 24 * 3600),
+    presenceTimeoutSeconds: positive(env, 'WEREPLY_PRESENCE_TIMEOUT_SECONDS', 90),
     logLevel: env.LOG_LEVEL || 'info',
     shutdownTimeoutMs: positive(env, 'WEREPLY_SHUTDOWN_TIMEOUT_SECONDS', 10) * 1000,
     ...(env.WEREPLY_LEASE_SECONDS ? { leaseSeconds: positive(env, 'WEREPLY_LEASE_SECONDS', 5) } : {}),

@@ -12,6 +12,7 @@ import type { UntrustedFileReader } from './imports/untrusted-file.js';
 import type { ComplianceGuard } from './pipeline/compliance-guard.js';
 import type { RuleCache } from './pipeline/rule-cache.js';
 import type { Store } from './store/database.js';
+import type { ChannelSender } from './pipeline/types.js';
 import type { LiveStreams } from './api/live-streams.js';
 
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   metrics: Metrics;
   /** null until WeCom is configured. */
   wecom: WeComClient | null;
+  /** One sender per configured channel (by channel name): the desk actions' session moves go through it. */
+  senders: Record<string, ChannelSender>;
   /** Tells the workers there is new work (outbox rows from the API). */
   wakeup: Wakeup;
   log: Logger;

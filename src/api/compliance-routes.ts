@@ -10,7 +10,7 @@ import { type ComplianceSettings, complianceSettingsSchema } from '../compliance
 import { findPii, maskPii } from '../compliance/pii.js';
 import { RISK_CATEGORIES, type RiskWord } from '../compliance/risk-words.js';
 import { MAX_SCAN_LENGTH } from '../compliance/scanner.js';
-import { complianceSettings, deleteRiskWordEdit, recordAudit, riskWordEdits, saveComplianceSettings, saveRiskWordEdits } from '../store/compliance-repo.js';
+import { AUDIT_ACTIONS, AUDIT_SUBJECTS, complianceSettings, deleteRiskWordEdit, recordAudit, riskWordEdits, saveComplianceSettings, saveRiskWordEdits } from '../store/compliance-repo.js';
 import type { Services } from '../services.js';
 import { findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
@@ -323,8 +323,8 @@ export async function complianceRoutes(app: FastifyInstance, s: Services): Promi
           type: 'object',
           additionalProperties: false,
           properties: {
-            action: { type: 'string', enum: ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported', 'alerted', 'acknowledged'] },
-            subject_type: { type: 'string', enum: ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words', 'servicer_message', 'alert'] },
+            action: { type: 'string', enum: [...AUDIT_ACTIONS] },
+            subject_type: { type: 'string', enum: [...AUDIT_SUBJECTS] },
             subject_id: { type: 'string' },
             before_id: { type: 'integer', minimum: 1, description: 'page: entries older than this id' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },

@@ -10,8 +10,8 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import { outboundTexts } from '../compliance/outbound-check.js';
-import { allowanceOf } from '../channels/allowances.js';
-import { conversationAllowance } from '../store/allowance-repo.js';
+import { replyRulesOf } from '../channels/allowances.js';
+import { replyOptions } from '../pipeline/reply-options.js';
 import { approveVerdict, textSha256, type Verdict } from '../pipeline/compliance-guard.js';
 import { enqueue } from '../pipeline/ingest-message.js';
 import { MAX_TEXT_BYTES, type MessageItem } from '../rules/rule.js';
@@ -20,6 +20,7 @@ import type { Database } from '../store/schema.js';
 import type { Services } from '../services.js';
 import { requirePermission } from './auth.js';
 import { findingSchema } from './compliance-gate.js';
+import { whoIs } from './desk-routes.js';
 import { ApiError } from './http-errors.js';
 import { maskDeep, piiMaskerFor } from './pii-view.js';
 
@@ -46,16 +47,16 @@ function agentMsgid(id: number, createdAt: number): string {
 }
 
 export async function conversationRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  async function conversationOrFail(id: number) {
+  /**
+   * Refused up front, with the reason and a reason_code, whenever the channel would refuse the message
+   * (session state 2/3/4, window or allowance used up) or another WeReply agent holds the conversation:
+   * never "queued" followed by a failure. Asked again at 二次确认 (the state may have changed meanwhile).
+   */
+  async function conversationOrFail(id: number, req: FastifyRequest) {
     const c = await s.store.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
     if (!c) throw new ApiError(404, `conversation ${id} does not exist`);
-    // The channel's allowance after the customer's last message: refuse now rather than queue a message that would wait.
-    const allowance = allowanceOf(c.channel);
-    if (allowance) {
-      const facts = await conversationAllowance(s.store.db, id, allowance.uncertaintyMs);
-      const answer = allowance.maySend({ now: Date.now(), customerWroteAt: facts.customerWroteAt, acceptedInAllowance: facts.acceptedInAllowance });
-      if (!answer.ok) throw new ApiError(409, answer.reason);
-    }
+    const options = await replyOptions(s.store, c, replyRulesOf(c.channel), whoIs(req));
+    if (!options.can_reply) throw new ApiError(409, `not sent: ${options.reason}`, undefined, { reason_code: options.reason_code });
     return c;
   }
 
@@ -88,7 +89,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
       const text = req.body.text;
       if (text.trim() === '') throw new ApiError(400, 'the message is empty', [{ field: 'text', message: 'is empty' }]);
       if (Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new ApiError(400, `the message is ${Buffer.byteLength(text)} bytes; WeCom accepts at most ${MAX_TEXT_BYTES} bytes (about 680 Chinese characters)`, [{ field: 'text', message: 'too long' }]);
-      const conv = await conversationOrFail(req.params.id);
+      const conv = await conversationOrFail(req.params.id, req);
       const verdict = await s.compliance.verdict(outboundTexts([{ type: 'text', text }]));
       const { settings } = await s.compliance.get();
       const now = Date.now();
@@ -136,7 +137,7 @@ export async function conversationRoutes(app: FastifyInstance, s: Services): Pro
       if (msg.status === 'confirmed') return reply.code(202).send({ status: 'queued', agent_message_id: Number(msg.id), outbox_id: Number(msg.outbox_id), findings: JSON.parse(msg.findings) });
       if (msg.author !== req.principal.name) throw new ApiError(403, `only ${msg.author}, who wrote the message, can confirm it`);
       if (Date.now() > Number(msg.expires_at)) throw new ApiError(410, 'the confirmation expired: send the message again');
-      await conversationOrFail(req.params.id);
+      await conversationOrFail(req.params.id, req);
       // Checked again: the library may have changed since the findings were shown.
       const texts = outboundTexts([{ type: 'text', text: msg.text }]);
       const verdict = await s.compliance.verdict(texts);

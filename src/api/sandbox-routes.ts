@@ -8,6 +8,9 @@ import { replyItemSchema } from '../rules/rule-schema.js';
 import type { Services } from '../services.js';
 import { findingSchema } from './compliance-gate.js';
 import { ApiError } from './http-errors.js';
+import { replyOptionsSchema, whoIs } from './desk-routes.js';
+import { replyRulesOf } from '../channels/allowances.js';
+import { replyOptions } from '../pipeline/reply-options.js';
 
 const traceSchema = {
   type: 'object',
@@ -38,6 +41,17 @@ const traceSchema = {
       type: ['object', 'null'],
       additionalProperties: true,
       description: 'routing decision: branch (tree path and conditions checked), candidates with skip reasons, chosen servicer or pool, reason',
+    },
+    desk: {
+      type: 'object',
+      description: 'where people would answer after 转人工 (per kf account / routing group), and which setting decided',
+      properties: { desk: { type: 'string', enum: ['wecom', 'wereply'] }, reason: { type: 'string' } },
+    },
+    held_by: { type: ['string', 'null'], description: "a person holds the customer's conversation: the real pipeline sends none of these replies" },
+    conversation: {
+      type: ['object', 'null'],
+      description: "the customer's conversation (with external_userid): its desk and what an agent could do now",
+      properties: { id: { type: 'integer' }, reply_options: replyOptionsSchema },
     },
     handoff: {
       type: ['object', 'null'],
@@ -93,7 +107,9 @@ export async function sandboxRoutes(app: FastifyInstance, s: Services): Promise<
           const v = await s.compliance.outbound(r.reply);
           replies.push({ ...r, compliance: { held: v.hold, reason: v.reason, findings: v.findings } });
         }
-        return { ...trace, replies };
+        const c = trace.conversation;
+        const conversation = c ? { id: Number(c.id), reply_options: await replyOptions(s.store, c, replyRulesOf(c.channel), whoIs(req)) } : null;
+        return { ...trace, replies, conversation };
       } catch (err) {
         if (err instanceof SimulateError) throw new ApiError(400, err.message, [{ field: 'at', message: err.message }]);
         throw err;

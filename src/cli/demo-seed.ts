@@ -12,6 +12,7 @@ import { insertRule } from '../store/rules-repo.js';
 import { DEFAULT_COMPLAINT_PHRASES, type RoutingConfig } from '../routing/model.js';
 import { saveRouting } from '../store/routing-repo.js';
 import { resolveRuleFields, type RuleInput } from '../rules/validate-rule.js';
+import { writeDesks } from '../store/desk-repo.js';
 
 import { DEMO_KF, DEMO_SEEDED_KEY, DEMO_TEST_ACCOUNT } from '../store/demo-data.js';
 
@@ -127,6 +128,9 @@ export async function seedDemo(db: Kysely<Database>, materials: MaterialStore): 
     complaintPhrases: DEFAULT_COMPLAINT_PHRASES,
   };
   await saveRouting(db, routing, 'demo', 'demo routing');
+  // The demo account answers in WeReply's inbox (the WeReply desk): the demo agent, linked to
+  // servicer mock_servicer_1a, signs in, switches to 在线 and answers there.
+  await writeDesks(db, { default: 'wecom', accounts: { [DEMO_KF]: 'wereply' }, groups: {} });
   await db.insertInto('customers').values({ external_userid: DEMO_TEST_ACCOUNT, test_account: 1, name: '测试账号', created_at: now, updated_at: now }).execute();
   await db.insertInto('settings').values({ key: DEMO_SEEDED_KEY, value: String(now) }).execute();
   return true;
@@ -182,3 +186,4 @@ function tinyPdf(text: string): Buffer {
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }
+

@@ -49,6 +49,7 @@ export async function sendCommand(text: string, o: { user?: string; mock?: strin
   const session = await getJson<{ service_state: number; servicer_userid: string }>(`${mock}/mock/session-state?external_userid=${encodeURIComponent(user)}`).catch(() => undefined);
   if (session?.service_state === 3) process.stdout.write(`WeCom: the session is now with servicer ${session.servicer_userid} (人工接待)\n`);
   else if (session?.service_state === 2) process.stdout.write('WeCom: the session waits in the pool for a servicer (待接入)\n');
+  else if (session?.service_state === 1 && /转人工|人工/.test(text)) process.stdout.write('WeCom: the session stays with the API (state 1): at the WeReply desk an agent answers in the console inbox (在线 agents; otherwise it waits for one)\n');
   return 0;
 }
 

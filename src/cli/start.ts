@@ -50,7 +50,7 @@ export async function startCommand(config: Config): Promise<number> {
       '',
       '  Try it (in another terminal):',
       '    npx wereply send "我想退货"            # a customer writes through the mock; the auto-reply is printed',
-      '    npx wereply send "耳机坏了 转人工" --user wmAfterSales   # 转人工: routed to a servicer',
+      '    npx wereply send "耳机坏了 转人工" --user wmAfterSales   # 转人工: to the demo agent in WeReply\'s inbox (signed in, 在线)',
       '    npx wereply simulate "会员价格多少"     # the sandbox: which rule would answer, and why',
       `    curl -H "Authorization: Bearer ${config.adminToken}" ${local}/api/rules`,
       `    curl -H "Authorization: Bearer ${config.adminToken}" -H 'content-type: application/json' -d '{"text":"全网最优惠，保证提分！"}' ${local}/api/compliance/scan`,

@@ -71,6 +71,8 @@ export interface OutboxWorkerOptions {
   maxAttempts?: number;
   /** A reply that waited for the customer's next message (waiting_allowance) longer than this since it was enqueued is dropped. */
   maxAllowanceWaitMs?: number;
+  /** WeReply desk: how long after the last heartbeat an operator still counts as present. */
+  presenceTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -313,7 +315,7 @@ export class OutboxWorker {
     if (!(await this.leases.stillHeld(row))) return;
     const result: TransferResult = await guarded(() =>
       assignConversation(
-        { store: this.opts.store, timezone: this.opts.timezone, transfer, now: this.now },
+        { store: this.opts.store, timezone: this.opts.timezone, transfer, now: this.now, ...(this.opts.presenceTimeoutMs ? { presenceTimeoutMs: this.opts.presenceTimeoutMs } : {}) },
         { id: Number(row.conversation_id), outboxId: Number(row.id), channel: row.channel, accountId: row.open_kfid, customerId: row.external_userid },
         JSON.parse(row.payload) as HandoffPayload,
       ),

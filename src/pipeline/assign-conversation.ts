@@ -13,13 +13,17 @@
  * servicer's turn is spent (like a skipped one's), never owed.
  */
 import type { Transaction } from 'kysely';
-import type { Load, RoutingConfig, RoutingContext, RoutingTree, Target } from '../routing/model.js';
+import { chooseDesk, type Desk, type DeskChoice } from '../routing/desk.js';
+import type { Load, RoutingConfig, RoutingContext, RoutingTree, Servicer, Target } from '../routing/model.js';
 import { routeConversation, type RouteDecision, type RouteInput } from '../routing/route.js';
+import { evaluateTree } from '../routing/tree.js';
 import { normalizeText } from '../rules/normalize.js';
 import type { Store } from '../store/database.js';
+import { presentServicers, readDesks, waitingAtDesk } from '../store/desk-repo.js';
 import { currentRouting, listServicers, lockAssignments, openSessionLoad, reserveSlot, roundRobinStates, saveRoundRobinStates } from '../store/routing-repo.js';
-import type { Database } from '../store/schema.js';
-import { enqueueReassignments, type HandoffPayload, waitingInPool } from './ingest-message.js';
+import type { ConversationRow, Database } from '../store/schema.js';
+import { enqueue, enqueueReassignments, type HandoffPayload, waitingInPool } from './ingest-message.js';
+import { replyMsgid } from './outbox-ids.js';
 import type { TransferRequest, TransferResult } from './types.js';
 
 export interface AssignProps {
@@ -28,6 +32,18 @@ export interface AssignProps {
   /** The channel's transfer (kf/service_state/trans). */
   transfer(request: TransferRequest): Promise<TransferResult>;
   now?: () => number;
+  /** WeReply desk: an operator counts as present this long after their last heartbeat (default 90 s). */
+  presenceTimeoutMs?: number;
+}
+
+export const DEFAULT_PRESENCE_TIMEOUT_MS = 90_000;
+
+/** How the WeReply desk sees servicers: only those linked to a present operator can take a conversation. */
+type ServicerView = (servicers: (Servicer & { openKfids: string[] })[]) => Servicer[];
+const AS_IS: ServicerView = (list) => list;
+function presentOnly(present: ReadonlySet<string>): ServicerView {
+  // WeCom's 接待中/停止接待 is about the WeCom client; at WeReply's desk, presence in the console decides.
+  return (list) => list.map((sv) => ({ ...sv, receiving: true, away: !present.has(sv.userid) }));
 }
 
 export interface Conversation {
@@ -57,12 +73,13 @@ async function routeInput(
   route?: Target,
   refused: string[] = [],
   except?: number,
+  view: ServicerView = AS_IS,
 ): Promise<RouteInput> {
   const tree: RoutingTree = route ? { timezone: config.tree.timezone, nodes: [{ id: 'rule', name: 'rule route', when: {}, then: route }] } : config.tree;
   return {
     tree,
     groups: config.groups,
-    servicers: await listServicers(db),
+    servicers: view(await listServicers(db)),
     load: await openSessionLoad(db, except),
     roundRobin: await roundRobinStates(db),
     ctx,
@@ -71,10 +88,12 @@ async function routeInput(
   };
 }
 
-/** The routing decision for a conversation, without reserving or calling WeCom (the sandbox's trace). */
-export async function previewRouting(store: Store, timezone: string, ctx: RoutingContext, route?: Target): Promise<RouteDecision> {
+/** The routing decision for a conversation, without reserving or calling WeCom (the sandbox's trace), and the desk it would be answered at. */
+export async function previewRouting(store: Store, timezone: string, ctx: RoutingContext, route?: Target, presenceTimeoutMs = DEFAULT_PRESENCE_TIMEOUT_MS): Promise<RouteDecision & { desk: DeskChoice }> {
   const { config } = await currentRouting(store.db, timezone);
-  return routeConversation(await routeInput(store.db, config, { ...ctx, complaint: ctx.complaint ?? isComplaint(config, ctx.text) }, route));
+  const desk = chooseDesk(await readDesks(store.db), ctx.kfAccount, route ?? evaluateTree(config.tree, ctx).target);
+  const view = desk.desk === 'wereply' ? presentOnly(await presentServicers(store.db, ctx.at, presenceTimeoutMs)) : AS_IS;
+  return { ...routeConversation(await routeInput(store.db, config, { ...ctx, complaint: ctx.complaint ?? isComplaint(config, ctx.text) }, route, [], undefined, view)), desk };
 }
 
 export async function assignConversation(props: AssignProps, c: Conversation, p: HandoffPayload): Promise<TransferResult & { decision?: RouteDecision }> {
@@ -95,12 +114,20 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
     ...(conv.last_servicer_userid ? { lastServicer: conv.last_servicer_userid } : {}),
   };
   const message = (extra = '') => ({ type: 'text' as const, text: p.waiting_message + extra });
+
+  // The WeReply desk: a conversation an agent holds stays theirs (the customer wrote again after a
+  // take-over, or a repeat after a crash); otherwise the desk that applies decides where people answer.
+  if (conv.desk === 'wereply' && conv.servicer_userid && !p.desk) return keepWithAgent(props, c, conv.servicer_userid, now);
+  const route = p.handoff.route as Target | undefined;
+  const desk: DeskChoice = p.desk ? { desk: p.desk, reason: `handed to ${p.desk === 'wecom' ? 'the WeCom client' : 'the WeReply inbox'} explicitly` } : chooseDesk(await readDesks(db), c.accountId, route ?? evaluateTree(config.tree, ctx).target);
+  if (desk.desk === 'wereply') return assignAtDesk(props, { c, p, conv, config, ctx, complaint, now, route, desk });
+
   const toPoolBehind = async (): Promise<TransferResult> => {
     const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, message: message() });
     if (result.kind === 'sent') {
       await props.store.write(async (trx) => {
-        await trx.updateTable('conversations').set({ service_state: 2, servicer_userid: null, waiting_since: now, complaint: 0 }).where('id', '=', c.id).execute();
-        await trx.insertInto('assignments').values({ conversation_id: c.id, servicer_userid: null, kind: 'pool', reason: 'others are already waiting in the pool: joins the queue in arrival order', trace: null, follow_up: 0, created_at: now }).execute();
+        await trx.updateTable('conversations').set({ service_state: 2, servicer_userid: null, waiting_since: now, complaint: 0, desk: 'wecom' }).where('id', '=', c.id).execute();
+        await trx.insertInto('assignments').values({ conversation_id: c.id, servicer_userid: null, kind: 'pool', reason: 'others are already waiting in the pool: joins the queue in arrival order', trace: null, follow_up: 0, desk: 'wecom', created_at: now }).execute();
       });
     }
     return result;
@@ -126,15 +153,15 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
   for (let i = 0; i < MAX_TRIES; i++) {
     // Choose and reserve in one step: no other assignment (of this or another instance) reads the
     // load or the rotation between this one's reading and its saving.
-    const decision = await chooseAndReserve(props.store, config, ctx, p.handoff.route as Target | undefined, refused, c.id, complaint, now);
+    const decision = await chooseAndReserve(props.store, config, ctx, route, refused, c.id, complaint, now);
     if (decision.chosen === null) {
       // Already waiting in the pool: nothing to ask WeCom (2 → 2 is no change); it waits on.
       if (conv.service_state === 2) return { kind: 'sent', decision };
       const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, message: message(expectedWait(decision, props.timezone)) });
       if (result.kind === 'sent') {
         await props.store.write(async (trx) => {
-          await trx.updateTable('conversations').set({ service_state: 2, servicer_userid: null, waiting_since: now, complaint: complaint ? 1 : 0 }).where('id', '=', c.id).execute();
-          await record(trx, c.id, null, 'pool', decision, now);
+          await trx.updateTable('conversations').set({ service_state: 2, servicer_userid: null, waiting_since: now, complaint: complaint ? 1 : 0, desk: 'wecom' }).where('id', '=', c.id).execute();
+          await record(trx, c.id, null, 'pool', decision, now, 'wecom');
         });
       }
       return { ...result, decision };
@@ -145,7 +172,7 @@ export async function assignConversation(props: AssignProps, c: Conversation, p:
     if (result.kind === 'sent') {
       await props.store.write(async (trx) => {
         await trx.updateTable('conversations').set({ last_servicer_userid: chosen, waiting_since: null }).where('id', '=', c.id).execute();
-        await record(trx, c.id, chosen, 'assigned', decision, now);
+        await record(trx, c.id, chosen, 'assigned', decision, now, 'wecom');
         // Taken from the pool: offer the next waiting conversation the next free slot, if any.
         if (conv.service_state === 2) {
           const next = await waitingInPool(trx, c.accountId, 1);
@@ -183,13 +210,14 @@ async function chooseAndReserve(
   conversationId: number,
   complaint: boolean,
   now: number,
+  desk: { desk: Desk; view: ServicerView } = { desk: 'wecom', view: AS_IS },
 ): Promise<RouteDecision> {
   return store.write(async (trx) => {
     await lockAssignments(trx, now);
     // A conversation routed again does not count against the servicer it leaves.
-    const decision = routeConversation(await routeInput(trx, config, ctx, route, refused, conversationId));
+    const decision = routeConversation(await routeInput(trx, config, ctx, route, refused, conversationId, desk.view));
     if (decision.chosen !== null) {
-      await reserveSlot(trx, conversationId, decision.chosen, complaint, now);
+      await reserveSlot(trx, conversationId, decision.chosen, complaint, now, desk.desk);
       await saveRoundRobinStates(trx, decision.roundRobin, now);
     }
     return decision;
@@ -220,18 +248,109 @@ export async function currentLoad(store: Store): Promise<Load> {
   return openSessionLoad(store.db);
 }
 
-async function release(store: Store, conversationId: number, userid: string, why: string, now: number): Promise<void> {
+async function release(store: Store, conversationId: number, userid: string, why: string, now: number, desk: Desk = 'wecom'): Promise<void> {
   await store.write(async (trx) => {
-    await trx.updateTable('conversations').set({ servicer_userid: null, service_state: null }).where('id', '=', conversationId).where('servicer_userid', '=', userid).execute();
-    await trx.insertInto('assignments').values({ conversation_id: conversationId, servicer_userid: userid, kind: 'refused', reason: why, trace: null, follow_up: 0, created_at: now }).execute();
+    // WeReply desk: WeCom's session never moved to the servicer, so its state is left as WeReply knew it.
+    const state = desk === 'wecom' ? { service_state: null } : {};
+    await trx.updateTable('conversations').set({ servicer_userid: null, ...state }).where('id', '=', conversationId).where('servicer_userid', '=', userid).execute();
+    await trx.insertInto('assignments').values({ conversation_id: conversationId, servicer_userid: userid, kind: 'refused', reason: why, trace: null, follow_up: 0, desk, created_at: now }).execute();
   });
 }
 
-async function record(trx: Parameters<Parameters<Store['write']>[0]>[0], conversationId: number, userid: string | null, kind: 'assigned' | 'pool', d: RouteDecision, now: number): Promise<void> {
+async function record(trx: Transaction<Database>, conversationId: number, userid: string | null, kind: 'assigned' | 'pool', d: RouteDecision, now: number, desk: Desk, extra?: Record<string, unknown>): Promise<void> {
   await trx
     .insertInto('assignments')
-    .values({ conversation_id: conversationId, servicer_userid: userid, kind, reason: d.reason, trace: JSON.stringify(d), follow_up: d.followUp ? 1 : 0, created_at: now })
+    .values({ conversation_id: conversationId, servicer_userid: userid, kind, reason: d.reason, trace: JSON.stringify(extra ? { ...d, ...extra } : d), follow_up: d.followUp ? 1 : 0, desk, created_at: now })
     .execute();
+}
+
+interface DeskAssignment {
+  c: Conversation;
+  p: HandoffPayload;
+  conv: ConversationRow;
+  config: RoutingConfig;
+  ctx: RoutingContext;
+  complaint: boolean;
+  now: number;
+  route: Target | undefined;
+  desk: DeskChoice;
+}
+
+/**
+ * 转人工 at WeReply's desk ("API 接待"): the same routing (tree, caps, fairness, shifts, complaints,
+ * sticky, the lock and reservation above) among servicers linked to an operator who is present in
+ * the console. The WeCom session is kept with the API (trans to state 1 when it is in 0), so the
+ * agent's messages go out through the outbox; the holder is `conversations.servicer_userid`, whose
+ * 接待上限 slot it takes. Nobody present: it waits in WeReply's own queue (state 1, arrival order),
+ * offered again when an agent comes online or a slot frees (desk-actions.ts, offerDeskQueue).
+ */
+async function assignAtDesk(props: AssignProps, a: DeskAssignment): Promise<TransferResult & { decision?: RouteDecision }> {
+  const { c, p, conv, config, ctx, complaint, now } = a;
+  const db = props.store.db;
+  const waitingAlready = conv.desk === 'wereply' && conv.waiting_since !== null && conv.servicer_userid === null;
+  const keep = () => props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, to: 'api' });
+  /** The customer is told, as an ordinary message: a session kept with the API returns no msg_code. */
+  const tell = (trx: Transaction<Database>, text: string) =>
+    enqueue(trx, { conversationId: c.id, api: 'send_msg', msgid: replyMsgid(`desk:${c.outboxId}`, 0), payload: { reply: { type: 'text', text } }, priority: 0, sourceMsgid: null, ruleId: null, now });
+  const queue = async (decision: RouteDecision): Promise<TransferResult & { decision?: RouteDecision }> => {
+    if (waitingAlready) return { kind: 'sent', decision };
+    const result = await keep();
+    if (result.kind === 'sent') {
+      await props.store.write(async (trx) => {
+        await trx.updateTable('conversations').set({ service_state: 1, servicer_userid: null, desk: 'wereply', waiting_since: now, complaint: complaint ? 1 : 0, updated_at: now }).where('id', '=', c.id).execute();
+        await record(trx, c.id, null, 'pool', decision, now, 'wereply', { desk: a.desk });
+        await tell(trx, p.waiting_message + expectedWait(decision, props.timezone));
+      });
+    }
+    return { ...result, decision };
+  };
+
+  // Arrival order in WeReply's queue, as for WeCom's pool.
+  if (!waitingAlready && !complaint && p.handoff.reason !== 'reassign' && !a.route) {
+    const [oldest] = await waitingAtDesk(db, c.accountId, 1);
+    if (oldest && oldest.id !== c.id) {
+      const behind: RouteDecision = { ...emptyDecision(), reason: 'others are already waiting for a WeReply agent: joins the queue in arrival order' };
+      return queue(behind);
+    }
+  }
+  const view = presentOnly(await presentServicers(db, now, props.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS));
+  const decision = await chooseAndReserve(props.store, config, ctx, a.route, [], c.id, complaint, now, { desk: 'wereply', view });
+  if (decision.chosen === null) {
+    // Not reserved: the queue waits without holding anyone's slot.
+    return queue(decision);
+  }
+  const chosen = decision.chosen;
+  const result = await keep();
+  if (result.kind !== 'sent') {
+    await release(props.store, c.id, chosen, result.reason, now, 'wereply');
+    return { ...result, decision };
+  }
+  await props.store.write(async (trx) => {
+    await trx.updateTable('conversations').set({ service_state: 1, last_servicer_userid: chosen, waiting_since: null, updated_at: now }).where('id', '=', c.id).execute();
+    await record(trx, c.id, chosen, 'assigned', decision, now, 'wereply', { desk: a.desk });
+    if (!waitingAlready) await tell(trx, p.waiting_message);
+    // Taken from the queue: offer the next one the next free slot, if any.
+    if (waitingAlready) {
+      const next = await waitingAtDesk(trx, c.accountId, 1);
+      if (next.length) await enqueueReassignments(trx, next.map((n) => n.id), 'from the WeReply queue: the one before it was assigned', p.waiting_message, now);
+    }
+  });
+  return { ...result, decision };
+}
+
+/** The agent holding the conversation keeps it; the session is kept with (or brought back to) the API. */
+async function keepWithAgent(props: AssignProps, c: Conversation, holder: string, now: number): Promise<TransferResult> {
+  const result = await props.transfer({ outboxId: c.outboxId, accountId: c.accountId, customerId: c.customerId, to: 'api' });
+  if (result.kind === 'sent') {
+    await props.store.write(async (trx) => {
+      await trx.updateTable('conversations').set({ service_state: 1, updated_at: now }).where('id', '=', c.id).where('servicer_userid', '=', holder).execute();
+    });
+  }
+  return result;
+}
+
+function emptyDecision(): RouteDecision {
+  return { branch: { path: [], target: null, trace: [] }, candidates: [], chosen: null, chosenBy: null, pool: true, reason: '', fallbackUsed: false, followUp: false, expectedOnDutyAt: null, roundRobin: {} };
 }
 
 /** "预计 09:00 后有客服接待" when the target is next on duty at a known time. */

@@ -155,6 +155,16 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
         updated_at = ${props.now}, unmatched_streak = ${streak}, last_any_reply_at = ${lastAny}
       WHERE id = ${conversationId}`.execute(trx);
     let index = 0;
+    const lastWrote = conversation.last_customer_msg_at === null ? null : Number(conversation.last_customer_msg_at);
+    const sessionOver = Number(conversation.service_state) === 4 || (lastWrote !== null && m.sentAt - lastWrote > 48 * 3600_000);
+    if (conversation.desk === 'wereply' && conversation.servicer_userid && sessionOver) {
+      // Taken over from the WeCom client (which ended the session), or WeCom ended it after 48 h: the
+      // customer's message opened a new one (state 0); it is kept with the API (state 1) for the agent
+      // holding the conversation.
+      await sql`UPDATE conversations SET service_state = 0 WHERE id = ${conversationId}`.execute(trx);
+      const payload: HandoffPayload = { handoff: { reason: 'reassign', detail: `the customer wrote again: the session stays with WeReply agent ${conversation.servicer_userid}` }, text: m.text, waiting_message: props.rules.handoff.waiting_message };
+      outboxIds.push(await enqueue(trx, { conversationId, api: 'handoff', msgid: replyMsgid(m.msgid, 99), payload, priority: 0, sourceMsgid: m.msgid, ruleId: null, now: props.now }));
+    }
     for (const { rule_id, reply } of decision?.replies ?? []) {
       outboxIds.push(await enqueue(trx, { conversationId, api: 'send_msg', msgid: replyMsgid(m.msgid, index++), payload: { reply }, priority: 0, sourceMsgid: m.msgid, ruleId: rule_id, now: props.now }));
     }
@@ -175,14 +185,15 @@ async function ingestOne(trx: Transaction<Database>, m: InboundMessage, props: I
 /**
  * A servicer wrote from the WeCom client, so WeCom has the session with them (人工接待), whatever
  * WeReply last saw (a session ended and re-opened by the servicer, a missed session_status_change):
- * the bot stays quiet from now on, as for any session a person holds.
+ * the bot stays quiet from now on, as for any session a person holds. The conversation is then on
+ * the WeCom-client desk, even if a WeReply agent had taken it over: WeCom gave it to the servicer.
  */
 async function heldBy(trx: Transaction<Database>, c: ConversationRow, person: string, now: number): Promise<void> {
-  if (!person || (Number(c.service_state) === 3 && c.servicer_userid === person)) return;
-  await trx.updateTable('conversations').set({ service_state: 3, servicer_userid: person, last_servicer_userid: person, waiting_since: null, updated_at: now }).where('id', '=', Number(c.id)).execute();
+  if (!person || (Number(c.service_state) === 3 && c.servicer_userid === person && c.desk !== 'wereply')) return;
+  await trx.updateTable('conversations').set({ service_state: 3, servicer_userid: person, last_servicer_userid: person, waiting_since: null, desk: 'wecom', updated_at: now }).where('id', '=', Number(c.id)).execute();
   await trx
     .insertInto('assignments')
-    .values({ conversation_id: Number(c.id), servicer_userid: person, kind: 'wecom', reason: 'the servicer wrote to the customer from the WeCom client', trace: null, follow_up: 0, created_at: now })
+    .values({ conversation_id: Number(c.id), servicer_userid: person, kind: 'wecom', desk: 'wecom', reason: 'the servicer wrote to the customer from the WeCom client', trace: null, follow_up: 0, created_at: now })
     .execute();
 }
 
@@ -212,8 +223,14 @@ async function offerPool(trx: Transaction<Database>, openKfid: string, why: stri
   if (waiting.length) await enqueueReassignments(trx, waiting, `from the waiting pool: ${why}`, props.rules.handoff.waiting_message, props.now);
 }
 
-/** Who holds the conversation when a person does (WeCom state 2 pool or 3 servicer, within the session's 48 h). */
-function heldByPerson(c: ConversationRow, now: number): string | null {
+/**
+ * Who holds the conversation when a person does: a WeReply agent (desk 'wereply', until the
+ * conversation is closed or handed on) or WeReply's queue for one, or WeCom's pool (state 2) or a
+ * servicer (state 3) within the session's 48 h. Keyword auto-replies stay silent meanwhile.
+ */
+export function heldByPerson(c: ConversationRow, now: number): string | null {
+  if (c.desk === 'wereply' && c.servicer_userid) return `WeReply agent ${c.servicer_userid} (WeReply desk)`;
+  if (c.desk === 'wereply' && c.waiting_since !== null && now - Number(c.waiting_since) <= 48 * 3600_000) return "WeReply's queue for an agent (WeReply desk)";
   const state = c.service_state === null ? null : Number(c.service_state);
   if ((state !== 2 && state !== 3) || now - Number(c.updated_at) > 48 * 3600_000) return null;
   return state === 3 ? `servicer ${c.servicer_userid}` : 'the waiting pool';
@@ -222,6 +239,10 @@ function heldByPerson(c: ConversationRow, now: number): string | null {
 /** session_status_change: a servicer took the session from the pool, passed it on, ended it or took it up again. */
 async function applySessionChange(trx: Transaction<Database>, conversationId: number, e: NonNullable<InboundMessage['event']>, now: number): Promise<void> {
   if (e.changeType === 3) {
+    // Held by a WeReply agent (taken over from the WeCom client): the session ended, the agent keeps
+    // the conversation and answers once the customer writes again.
+    const keptByAgent = await trx.updateTable('conversations').set({ service_state: 4, updated_at: now }).where('id', '=', conversationId).where('desk', '=', 'wereply').where('servicer_userid', 'is not', null).executeTakeFirst();
+    if (Number(keptByAgent.numUpdatedRows) > 0) return;
     await trx
       .updateTable('conversations')
       .set({ service_state: 4, servicer_userid: null, waiting_since: null, complaint: 0, ...(e.oldServicer ? { last_servicer_userid: e.oldServicer } : {}), updated_at: now })
@@ -284,6 +305,8 @@ export interface HandoffPayload {
   /** The customer's message that caused it (routing looks at its words). */
   text: string | null;
   waiting_message: string;
+  /** Hand to this desk whatever the configuration says (an explicit hand_to_wecom). */
+  desk?: 'wecom' | 'wereply';
 }
 
 export interface EnqueueProps {

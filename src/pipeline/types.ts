@@ -95,6 +95,46 @@ export interface SendAllowance {
   maySend(facts: AllowanceFacts): AllowanceAnswer;
 }
 
+/** Machine-readable reasons an agent's message cannot go out now (the console words them in zh/en). */
+export type ReplyReasonCode =
+  | 'session_in_pool'
+  | 'session_with_servicer'
+  | 'session_ended'
+  | 'held_by_other_agent'
+  | 'customer_must_write'
+  | 'window_closed'
+  | 'allowance_used_up'
+  | 'no_permission'
+  | 'no_channel';
+
+export interface ReplyRefusal {
+  code: ReplyReasonCode;
+  reason: string;
+}
+
+/** Where a conversation stands with the channel's allowance, in the numbers the console shows. */
+export interface AllowanceStanding {
+  messagesLeft: number;
+  messagesMax: number;
+  /** When the window after the customer's last message closes (ms), null when they never wrote. */
+  windowEndsAt: number | null;
+  /** Nothing more can go out until the customer writes again. */
+  customerMustWrite: boolean;
+  /** Why not, when customerMustWrite. */
+  refusal: ReplyRefusal | null;
+}
+
+/**
+ * The channel's answer to "may an agent write in this conversation now?": its session rule (which
+ * states accept an API message) and its allowance in numbers. The channel owns these numbers.
+ */
+export interface ReplyRules {
+  allowance: SendAllowance;
+  standing(facts: AllowanceFacts): AllowanceStanding;
+  /** Null when the session (in the state WeReply knows) accepts messages from the API. `holder`: who holds it, for the reason. */
+  sessionRefusal(state: number | null, holder: string | null): ReplyRefusal | null;
+}
+
 /** 转人工: move the conversation to a person, or to the waiting pool when none is named. */
 export interface TransferRequest {
   outboxId: number;
@@ -102,8 +142,13 @@ export interface TransferRequest {
   customerId: string;
   /** A servicer to hand to; absent = the waiting pool. */
   servicer?: string;
-  /** Told to the customer once the session has moved. */
-  message: MessageItem;
+  /**
+   * Instead of a person or the pool: 'api' keeps the session with the API (WeReply's desk: WeReply's
+   * own agents answer through the outbox), 'end' ends the session (结束会话).
+   */
+  to?: 'api' | 'end';
+  /** Told to the customer once the session has moved (with the channel's one-time code, when it returns one). */
+  message?: MessageItem;
 }
 
 /** A transfer that succeeded may open a one-time channel for a message (WeCom's msg_code). */

@@ -6,12 +6,13 @@ import type { Load, Servicer, SkipReason } from './model.js';
 import { isOnDuty } from './schedule.js';
 
 /** Reasons meaning "not working now" (as opposed to "working but full"): these send a conversation to the duty fallback. */
-const OFF_DUTY: ReadonlySet<SkipReason> = new Set(['unknown_servicer', 'departed', 'not_receiving', 'off_shift', 'trans_refused']);
+const OFF_DUTY: ReadonlySet<SkipReason> = new Set(['unknown_servicer', 'departed', 'not_receiving', 'away', 'off_shift', 'trans_refused']);
 
 const WORDS: Record<SkipReason, string> = {
   unknown_servicer: 'is not a known servicer',
   departed: 'has left (离职)',
   not_receiving: 'stopped receiving (停止接待)',
+  away: 'is not online in the WeReply console (离开)',
   off_shift: 'is off shift',
   at_cap: 'is at their 接待上限',
   at_supervisor_cap: 'is at their complaint cap',
@@ -36,6 +37,7 @@ export function servicerEligibility(servicer: Servicer | undefined, load: Load, 
   if (!servicer) return 'unknown_servicer';
   if (servicer.status === 'departed') return 'departed';
   if (!servicer.receiving) return 'not_receiving';
+  if (servicer.away) return 'away';
   if (servicer.shift && !isOnDuty(servicer.shift, at)) return 'off_shift';
   if ((load.open[servicer.userid] ?? 0) >= servicer.receptionCap) return 'at_cap';
   if (complaintCap !== undefined && (load.openComplaints?.[servicer.userid] ?? 0) >= complaintCap) return 'at_supervisor_cap';

@@ -42,6 +42,8 @@ export interface Servicer {
   timezone: string;
   /** Personal shift; absent means always on shift. */
   shift?: WeeklySchedule;
+  /** WeReply desk only: no operator linked to this servicer is present in the console (在线) now. */
+  away?: boolean;
 }
 
 /** How a group hands out conversations. */
@@ -129,6 +131,8 @@ export type SkipReason =
   | 'unknown_servicer'
   | 'departed'
   | 'not_receiving'
+  /** WeReply desk: nobody linked to this servicer is online in the console. */
+  | 'away'
   | 'off_shift'
   | 'at_cap'
   | 'at_supervisor_cap'

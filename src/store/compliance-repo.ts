@@ -69,9 +69,15 @@ export async function approvedWordIds(db: Db, textSha256: string): Promise<Set<s
   return new Set(rows.flatMap((r) => JSON.parse(r.word_ids) as string[]));
 }
 
-/** alerted: a message sent past WeReply (WeCom client) broke the rules, found after the fact; acknowledged: someone handled that alert. */
-export type AuditAction = 'blocked' | 'overridden' | 'confirmed' | 'held' | 'released' | 'words_changed' | 'words_imported' | 'alerted' | 'acknowledged';
-export type AuditSubject = 'rule' | 'material' | 'handoff_settings' | 'agent_message' | 'outbox' | 'risk_words' | 'servicer_message' | 'alert';
+/**
+ * What an audit entry records. alerted: a message sent past WeReply (WeCom client) broke the rules, found
+ * after the fact; acknowledged: someone handled that alert; taken_over / handed_to_wecom / closed: a
+ * conversation moved between the desks or was ended.
+ */
+export const AUDIT_ACTIONS = ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported', 'alerted', 'acknowledged', 'taken_over', 'handed_to_wecom', 'closed'] as const;
+export const AUDIT_SUBJECTS = ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words', 'servicer_message', 'alert', 'conversation'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export type AuditSubject = (typeof AUDIT_SUBJECTS)[number];
 
 export interface AuditEntry {
   action: AuditAction;

@@ -58,6 +58,7 @@ export async function removeDemoData(db: Kysely<Database>): Promise<DemoRemoval 
     await trx.deleteFrom('kf_cursors').where('open_kfid', '=', DEMO_KF).execute();
     await trx.deleteFrom('kf_callbacks').where('open_kfid', '=', DEMO_KF).execute();
     const sv = await trx.deleteFrom('servicers').where('userid', 'in', DEMO_SERVICERS).executeTakeFirst();
+    await trx.deleteFrom('settings').where('key', '=', 'desks').execute();
     const rv = await trx.deleteFrom('routing_versions').where('author', '=', 'demo').executeTakeFirst();
     await trx.deleteFrom('customers').where('external_userid', '=', DEMO_TEST_ACCOUNT).execute();
     await trx.deleteFrom('settings').where('key', '=', DEMO_SEEDED_KEY).execute();

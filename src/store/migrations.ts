@@ -367,6 +367,19 @@ function migrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0011_desk': {
+      // Where people answer (the desk): WeReply's inbox ('wereply', the session stays with the API in
+      // state 1) or the WeCom client ('wecom', state 3). The desk that applied is recorded on the
+      // conversation and on each assignment, so history stays true after the configuration changes
+      // (the configuration itself is the 'desks' setting). Operators' presence feeds routing for the
+      // WeReply desk: 'online' counts only while the console's heartbeat keeps coming.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('conversations').addColumn('desk', 'text').execute();
+        await db.schema.alterTable('assignments').addColumn('desk', 'text').execute();
+        await db.schema.alterTable('operators').addColumn('presence', 'text', (c) => c.notNull().defaultTo('away')).execute();
+        await db.schema.alterTable('operators').addColumn('presence_seen_at', ms).execute();
+      },
+    },
     '0012_servicer_messages': {
       // Messages servicers send from the WeCom client (origin 5): who sent them and what the
       // after-the-fact compliance scan found; alerts for the ones that break the rules (block words,

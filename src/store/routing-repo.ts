@@ -107,7 +107,8 @@ export async function openSessionLoad(db: Db, except?: number): Promise<Load> {
   let q = db
     .selectFrom('conversations')
     .select(['servicer_userid', (eb) => eb.fn.countAll<number>().as('open'), (eb) => eb.fn.sum<number>('complaint').as('complaints')])
-    .where('service_state', '=', 3)
+    // A slot is held by a WeCom session with a servicer (state 3) or by a WeReply agent holding the conversation (desk 'wereply').
+    .where((eb) => eb.or([eb('service_state', '=', 3), eb('desk', '=', 'wereply')]))
     .where('servicer_userid', 'is not', null);
   if (except !== undefined) q = q.where('id', '!=', except);
   const rows = await q.groupBy('servicer_userid').execute();
@@ -120,8 +121,10 @@ export async function openSessionLoad(db: Db, except?: number): Promise<Load> {
 }
 
 /** Takes a slot of the servicer's 接待上限 for the conversation (inside the assignment's locked transaction). */
-export async function reserveSlot(trx: Transaction<Database>, conversationId: number, userid: string, complaint: boolean, now: number): Promise<void> {
-  await trx.updateTable('conversations').set({ servicer_userid: userid, service_state: 3, complaint: complaint ? 1 : 0, updated_at: now }).where('id', '=', conversationId).execute();
+export async function reserveSlot(trx: Transaction<Database>, conversationId: number, userid: string, complaint: boolean, now: number, desk: 'wecom' | 'wereply' = 'wecom'): Promise<void> {
+  // WeReply desk: the session stays where it is (the API's state 0/1); the holder takes the slot.
+  const state = desk === 'wecom' ? { service_state: 3 } : {};
+  await trx.updateTable('conversations').set({ servicer_userid: userid, ...state, desk, complaint: complaint ? 1 : 0, updated_at: now }).where('id', '=', conversationId).execute();
 }
 
 /** A department listed as 接待人员 (kf/servicer/list), as the last servicer sync found it. */

@@ -58,8 +58,14 @@ export interface ConversationTable {
   complaint: Generated<number>;
   /** For sticky groups: who this customer talked to last. */
   last_servicer_userid: string | null;
-  /** In WeCom's waiting pool since (ms), for assignment in arrival order. */
+  /** In WeCom's waiting pool (or, desk 'wereply', WeReply's own queue) since (ms), for assignment in arrival order. */
   waiting_since: number | null;
+  /**
+   * Where people answer this conversation since its last handoff (0011): 'wereply' (WeReply's inbox,
+   * the session stays with the API; servicer_userid is the agent holding it) or 'wecom' (the WeCom
+   * client, state 3). Null: never handed to a person.
+   */
+  desk: Generated<string | null>;
   created_at: number;
   updated_at: number;
 }
@@ -235,6 +241,8 @@ export interface AssignmentTable {
   trace: string | null;
   /** Flagged for follow-up (a complaint no supervisor could take). */
   follow_up: number;
+  /** The desk that applied ('wereply' | 'wecom'), null before 0011 or for WeCom's own events. */
+  desk: Generated<string | null>;
   created_at: number;
 }
 
@@ -304,6 +312,10 @@ export interface OperatorTable {
   /** The 接待人员 this operator is, if any. */
   servicer_userid: string | null;
   disabled: number;
+  /** 在线 'online' / 离开 'away' as the operator set it (0011); online counts only with a recent heartbeat. */
+  presence: Generated<string>;
+  /** Last heartbeat from the console (ms). */
+  presence_seen_at: Generated<number | null>;
   created_at: number;
   /** scrypt$N$r$p$salt$hash (operators/password.ts); null: no password sign-in. Since 0013. */
   password_hash: string | null;

@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router'
 import { Badge, Button, Drawer, Grid, Layout, Menu, Segmented, Space, Spin, Tag, Typography } from 'antd';
 import { AlertOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, CommentOutlined, ExperimentOutlined, LogoutOutlined, MenuOutlined, MessageOutlined, PictureOutlined, SafetyOutlined, SettingOutlined } from '@ant-design/icons';
 import { useAuth } from './auth';
+import { PresenceSwitch } from './pages/inbox/Desk';
 import { useI18n } from './i18n';
 import { LoginPage } from './pages/Login';
 import { useOpenAlerts } from './pages/alert-badge';
@@ -118,6 +119,7 @@ export function App() {
           </Space>
           <Space size="small" wrap={false}>
             <LangSwitch />
+            {me && <PresenceSwitch />}
             {!narrow && me && (
               <Tag color="green" data-testid="whoami">
                 {me.name} · {t(`role.${me.role}`)}

@@ -44,13 +44,16 @@ export class KfSender implements ChannelSender {
     private readonly mediaIdFor: MediaIdFor,
   ) {}
 
-  /** 转人工 with kf/service_state/trans: to a servicer (state 3) or the waiting pool (state 2). */
+  /**
+   * kf/service_state/trans: to a servicer (state 3), the waiting pool (state 2), the API (state 1,
+   * WeReply's desk) or the end of the session (state 4).
+   */
   async transfer(t: TransferRequest): Promise<TransferResult> {
-    const { servicer } = t;
-    const state = servicer ? 3 : 2;
+    const servicer = t.to ? undefined : t.servicer;
+    const state = t.to === 'api' ? 1 : t.to === 'end' ? 4 : servicer ? 3 : 2;
     try {
       const res = await this.client.serviceStateTrans({ open_kfid: t.accountId, external_userid: t.customerId, service_state: state, ...(servicer ? { servicer_userid: servicer } : {}) });
-      return { kind: 'sent', ...(res.msg_code ? { followUp: { code: res.msg_code, message: t.message } } : {}) };
+      return { kind: 'sent', ...(res.msg_code && t.message ? { followUp: { code: res.msg_code, message: t.message } } : {}) };
     } catch (err) {
       if (err instanceof WeComNetworkError) return { kind: 'retry', reason: `network: ${err.message}` };
       if (!(err instanceof WeComApiError)) throw err;

@@ -32,9 +32,9 @@ interface AuditEntry {
   created_at: number;
 }
 
-const ACTIONS = ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported', 'alerted', 'acknowledged'];
-const SUBJECTS = ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words', 'servicer_message', 'alert'];
-const ACTION_COLOR: Record<string, string> = { blocked: 'red', overridden: 'volcano', confirmed: 'green', held: 'orange', released: 'cyan', words_changed: 'blue', words_imported: 'geekblue', alerted: 'magenta', acknowledged: 'lime' };
+const ACTIONS = ['blocked', 'overridden', 'confirmed', 'held', 'released', 'words_changed', 'words_imported', 'alerted', 'acknowledged', 'taken_over', 'handed_to_wecom', 'closed'];
+const SUBJECTS = ['rule', 'material', 'handoff_settings', 'agent_message', 'outbox', 'risk_words', 'servicer_message', 'alert', 'conversation'];
+const ACTION_COLOR: Record<string, string> = { blocked: 'red', overridden: 'volcano', confirmed: 'green', held: 'orange', released: 'cyan', words_changed: 'blue', words_imported: 'geekblue', alerted: 'magenta', acknowledged: 'lime', taken_over: 'purple', handed_to_wecom: 'gold', closed: 'default' };
 const PAGE = 50;
 
 /** The notes the server writes for word changes ("added", "edited: enabled", "2 added, 1 updated (utf-8)") in the user's language; anything else (an override reason) as written. */

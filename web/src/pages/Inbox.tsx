@@ -14,6 +14,7 @@ import { ReplyView } from '../components/Reply';
 import { ServicerMessageLabel, type SentByFields } from '../components/ServicerMessage';
 import { FindingList } from '../components/RiskTextArea';
 import { useI18n } from '../i18n';
+import { DeskStrip, useReasonText, useReplyOptions, WeComHolds } from './inbox/Desk';
 
 interface Conversation {
   id: number;
@@ -23,6 +24,7 @@ interface Conversation {
   test_account: boolean;
   servicer_userid: string | null;
   servicer_name: string | null;
+  desk: 'wecom' | 'wereply' | null;
   service_state: string | null;
   complaint: boolean;
   last_message: { text: string | null; msgtype: string; origin: number; at: number } | null;
@@ -88,6 +90,9 @@ export default function InboxPage() {
   const [override, setOverride] = useState('');
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
+  const [optionsVersion, setOptionsVersion] = useState(0);
+  const [options, reloadOptions] = useReplyOptions(current, optionsVersion);
+  const reasonText = useReasonText();
   const historyEnd = useRef<HTMLDivElement>(null);
   const currentRef = useRef(current);
   currentRef.current = current;
@@ -108,6 +113,7 @@ export default function InboxPage() {
     try {
       const [h, a] = await Promise.all([get<{ items: Item[]; pii_masked: boolean }>(`/api/conversations/${cid}/messages`), get<Assignment[]>(`/api/conversations/${cid}/assignments`)]);
       if (currentRef.current !== cid) return;
+      setOptionsVersion((n) => n + 1);
       setItems(h.items);
       setMasked(h.pii_masked);
       setAssignments(a);
@@ -178,7 +184,13 @@ export default function InboxPage() {
       await post(`/api/conversations/${current}/messages/confirm`, body);
       done();
     } catch (e) {
-      const msg = e instanceof ApiError && e.status === 404 && /no route/.test(e.message) ? t('inbox.sendUnavailable') : (e as Error).message;
+      const msg =
+        e instanceof ApiError && e.status === 404 && /no route/.test(e.message)
+          ? t('inbox.sendUnavailable')
+          : e instanceof ApiError && e.body?.reason_code
+            ? reasonText(e.body.reason_code, e.message, options?.holder?.name ?? options?.holder?.servicer_userid)
+            : (e as Error).message;
+      if (e instanceof ApiError && e.body?.reason_code) reloadOptions();
       message.error(msg);
       if (e instanceof ApiError && e.status !== 422) {
         setPending(null);
@@ -224,7 +236,8 @@ export default function InboxPage() {
                 title={
                   <Space size={4} wrap>
                     <span>{c.customer_name || c.external_userid}</span>
-                    {c.service_state && <Tag color={STATE_COLORS[c.service_state]}>{t(`state.${c.service_state}`)}</Tag>}
+                    {c.service_state && !(c.desk === 'wereply' && c.servicer_userid) && <Tag color={STATE_COLORS[c.service_state]}>{t(`state.${c.service_state}`)}</Tag>}
+                    {c.desk === 'wereply' && c.servicer_userid && <Tag color="geekblue">{t('desk.wereply')}</Tag>}
                     {c.complaint && <Tag color="red">{t('inbox.complaint')}</Tag>}
                     {c.test_account && <Tag>{t('sandbox.testAccount')}</Tag>}
                   </Space>
@@ -248,6 +261,7 @@ export default function InboxPage() {
         title={conv ? `${conv.customer_name || conv.external_userid} · ${conv.open_kfid}` : t('inbox.pick')}
         extra={masked && <Tooltip title={t('inbox.maskedHelp')}><Tag>{t('inbox.masked')}</Tag></Tooltip>}
       >
+        {current && options && <DeskStrip options={options} cid={current} onChanged={() => void loadConversation(current)} />}
         {!current ? (
           <Empty description={t('inbox.pick')} />
         ) : (
@@ -263,7 +277,8 @@ export default function InboxPage() {
                       {items?.map((m) => <HistoryItem key={`${m.kind}${m.id}`} m={m} onReleased={() => current && void loadConversation(current)} />)}
                       <div ref={historyEnd} />
                     </div>
-                    {can('conversations:reply') && (
+                    {can('conversations:reply') && options && options.desk === 'wecom' && (options.reason_code === 'session_with_servicer' || options.reason_code === 'session_in_pool') && <WeComHolds options={options} />}
+                    {can('conversations:reply') && !(options && options.desk === 'wecom' && (options.reason_code === 'session_with_servicer' || options.reason_code === 'session_in_pool')) && (
                       <div style={{ marginTop: 12 }}>
                         <label htmlFor="agent-reply" style={{ display: 'block', marginBottom: 4 }}>
                           {t('inbox.reply')}
@@ -274,16 +289,20 @@ export default function InboxPage() {
                           value={draft}
                           onChange={(e) => setDraft(e.target.value)}
                           placeholder={t('inbox.replyPlaceholder')}
+                          disabled={!!options && !options.can_reply}
                           onKeyDown={(e) => {
                             if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') void startSend();
                           }}
                         />
+                        {options && !options.can_reply && (
+                          <Alert type="warning" showIcon style={{ marginTop: 8 }} data-testid="reply-disabled" title={reasonText(options.reason_code, options.reason, options.holder?.name ?? options.holder?.servicer_userid)} />
+                        )}
                         {sendError && <Alert type="error" showIcon title={sendError} style={{ marginTop: 8 }} role="alert" />}
                         <Space style={{ marginTop: 8, justifyContent: 'space-between', width: '100%' }} wrap>
                           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                             {t('inbox.confirmHint')}
                           </Typography.Text>
-                          <Button type="primary" icon={<SendOutlined />} onClick={startSend} loading={sending && !pending} disabled={!draft.trim()} data-testid="agent-send">
+                          <Button type="primary" icon={<SendOutlined />} onClick={startSend} loading={sending && !pending} disabled={!draft.trim() || (!!options && !options.can_reply)} data-testid="agent-send">
                             {t('inbox.send')}
                           </Button>
                         </Space>

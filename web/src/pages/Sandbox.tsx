@@ -19,6 +19,11 @@ interface Trace {
   skipped: { rule: { id: number; name: string }; reason: string; detail: string }[];
   routing: any;
   handoff: any;
+  /** Where people would answer after 转人工, and which setting decided. */
+  desk?: { desk: 'wecom' | 'wereply'; reason: string };
+  /** A person holds the customer's conversation: the real pipeline sends none of these replies. */
+  held_by?: string | null;
+  conversation?: { id: number; reply_options: { desk: string; can_reply: boolean; reason: string | null; actions: string[] } } | null;
 }
 interface Turn {
   text: string;
@@ -227,6 +232,20 @@ function TraceView({ trace, findings, timezone }: { trace: Trace; findings: Find
       label: t('trace.routing'),
       children: (
         <>
+          {trace.held_by && <Alert type="warning" showIcon style={{ marginBottom: 8 }} title={trace.held_by} data-testid="sandbox-held" />}
+          {trace.desk && (
+            <Descriptions size="small" column={1} bordered style={{ marginBottom: 8 }}>
+              <Descriptions.Item label={t('desk.settings')}>
+                <Tag color={trace.desk.desk === 'wereply' ? 'geekblue' : 'purple'} data-testid="sandbox-desk">{t(`desk.${trace.desk.desk}`)}</Tag> {trace.desk.reason}
+              </Descriptions.Item>
+              {trace.conversation && (
+                <Descriptions.Item label={t('desk.agentCan')}>
+                  {trace.conversation.reply_options.actions.length ? trace.conversation.reply_options.actions.map((a) => <Tag key={a}>{t(`desk.action.${a}`)}</Tag>) : '—'}
+                  {!trace.conversation.reply_options.can_reply && trace.conversation.reply_options.reason && <div style={{ fontSize: 12, color: '#888' }}>{trace.conversation.reply_options.reason}</div>}
+                </Descriptions.Item>
+              )}
+            </Descriptions>
+          )}
           {trace.handoff && (
             <Descriptions size="small" column={1} bordered>
               <Descriptions.Item label={t('trace.handoff')}>

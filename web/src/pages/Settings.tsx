@@ -7,6 +7,7 @@ import { useAuth } from '../auth';
 import { EChart } from '../components/EChart';
 import { useI18n } from '../i18n';
 import { MyPasswordCard, OperatorsCard } from './settings/Operators';
+import { DeskSettings } from './settings/Desks';
 
 interface Status {
   mode: 'demo' | 'wecom' | 'unconfigured';
@@ -196,6 +197,7 @@ export default function SettingsPage() {
           </Card>
         </Col>
       </Row>
+      <DeskSettings kfAccounts={status?.kf_accounts ?? []} />
       <Card size="small" title={t('settings.handoff')}>
         <Form form={handoffForm} layout="vertical" onFinish={saveHandoff} disabled={!can('rules:write')} style={{ maxWidth: 640 }}>
           <Form.Item name="phrases" label={t('settings.phrases')} extra={t('settings.phrasesHelp')}>
