@@ -4,7 +4,7 @@ import { CommentOutlined } from '@ant-design/icons';
 import { ApiError } from '../api';
 import { useAuth } from '../auth';
 import { useI18n } from '../i18n';
-import { LangSwitch } from '../App';
+import { LangSwitch } from '../components/LangSwitch';
 
 export function LoginPage() {
   const { login } = useAuth();
