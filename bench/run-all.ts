@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { aggregateFigures, type AggregatedFigure, type Figure } from './aggregate.js';
+import { parseBenchArgs as parseArgs, type BenchArgs } from './args.js';
 import { runCallbackIngestBench, type IngestReport } from './callback-ingest.js';
 import { printComplianceTable, runComplianceScanBench, type ComplianceBenchResult } from './compliance-scan.js';
 import { runKeywordMatchingBench, type KeywordBenchResult } from './keyword-matching.js';
@@ -46,6 +47,11 @@ interface RunResults {
 }
 
 type Letter = keyof RunResults;
+
+/** `--repeat N` and `--only …` against this file's benchmarks (see args.ts). */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs<Letter> {
+  return parseArgs(argv, BENCHES);
+}
 
 interface Bench {
   letter: Letter;
@@ -218,40 +224,6 @@ export function printSummary(figures: readonly AggregatedFigure[], runs: number,
 
 // ---------------------------------------------------------------------------------- arguments
 
-export interface BenchArgs {
-  repeat: number;
-  only: Letter[];
-}
-
-/** `--repeat N` (default 1) and `--only a,c` / `--only latency` (default every benchmark); throws on bad values. */
-export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  let repeat = 1;
-  let only: Letter[] = BENCHES.map((b) => b.letter);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (v === undefined || v === '') throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--repeat' || a.startsWith('--repeat=')) {
-      const v = value();
-      repeat = Number(v);
-      if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) throw new Error(`--repeat must be a whole number from 1 to 100 (got "${v}")`);
-    } else if (a === '--only' || a.startsWith('--only=')) {
-      const names = value().split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-      only = names.map((n) => {
-        const b = BENCHES.find((x) => x.letter === n || x.name === n);
-        if (!b) throw new Error(`--only: unknown benchmark "${n}"; choose from ${BENCHES.map((x) => `${x.letter} (${x.name})`).join(', ')}`);
-        return b.letter;
-      });
-    } else {
-      throw new Error(`unknown argument "${a}"; use --repeat N and/or --only a,b,… (${BENCHES.map((x) => `${x.letter}=${x.name}`).join(', ')})`);
-    }
-  }
-  return { repeat, only };
-}
-
 // ---------------------------------------------------------------------------------- main
 
 function machineInfo() {
@@ -267,7 +239,7 @@ function machineInfo() {
 
 const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
-export async function runAll(args: BenchArgs = { repeat: 1, only: BENCHES.map((b) => b.letter) }): Promise<void> {
+export async function runAll(args: BenchArgs<Letter> = { repeat: 1, only: BENCHES.map((b) => b.letter) }): Promise<void> {
   const started = Date.now();
   const root = repoRoot();
   const measured = gitState(root);
@@ -327,7 +299,7 @@ export async function runAll(args: BenchArgs = { repeat: 1, only: BENCHES.map((b
 }
 
 if (isMain(import.meta.url)) {
-  let args: BenchArgs;
+  let args: BenchArgs<Letter>;
   try {
     args = parseBenchArgs(process.argv.slice(2));
   } catch (err) {
