@@ -635,6 +635,11 @@ export interface ReplyLatencyLoadReport {
   machine: string;
   /** The quiet cases these are compared with (from the reply-latency run given, or measured here). */
   quiet: Array<{ sync: SqliteSync; p99: number; max: number }>;
+  /**
+   * The no-DB receiver under the same load, for reference (no goal): the mock WeCom and the injector
+   * share the starved CPU too, so this shows how much of the slowdown the machine itself causes.
+   */
+  baselineUnderLoad: ReplyLatencyCase;
   results: ReplyLatencyLoadCase[];
 }
 
@@ -651,6 +656,8 @@ export async function runReplyLatencyUnderLoad(opts: ReplyLatencyOptions = {}, q
   log(`   machine (before the busy processes start): ${machine}`);
   const script = buildScript(Math.round(o.rate * (o.warmupSec + o.durationSec)));
   const results: ReplyLatencyLoadCase[] = [];
+  const b = await runCase('baseline', 'NORMAL', script, o, log, true);
+  const baselineUnderLoad: ReplyLatencyCase = { ...b, ratioP50: null, ratioP99: null, meetsTarget: null, meetsRatioTarget: null };
   const quietRows: ReplyLatencyLoadReport['quiet'] = [];
   for (const sync of syncModes) {
     let q = quiet?.results.find((c) => c.sync === sync && !c.underLoad);
@@ -678,16 +685,16 @@ export async function runReplyLatencyUnderLoad(opts: ReplyLatencyOptions = {}, q
   log('');
   printTable(
     ['impl', 'replies', 'missing', 'p50 ms', 'p99 ms', 'max ms', 'quiet p99', 'p99 ×quiet', `≤${TARGET_LOAD_RATIO_P99}× quiet, max ≤${TARGET_LOAD_MAX_MS} ms`],
-    results.map((c) => [
+    [baselineUnderLoad as ReplyLatencyCase & Partial<ReplyLatencyLoadCase>, ...results].map((c) => [
       c.impl,
       fmt(c.replies),
       fmt(c.missing),
       ms(c, c.latencyMs.p50),
       ms(c, c.latencyMs.p99),
       ms(c, c.latencyMs.max),
-      fmt(c.quietP99Ms, 1),
-      `${c.ratioToQuietP99.toFixed(1)}x`,
-      c.meetsLoadTarget ? 'yes' : 'NO',
+      c.quietP99Ms === undefined ? '—' : fmt(c.quietP99Ms, 1),
+      c.ratioToQuietP99 === undefined ? '—' : `${c.ratioToQuietP99.toFixed(2)}x`,
+      c.meetsLoadTarget === undefined ? '(reference)' : c.meetsLoadTarget ? 'yes' : 'NO',
     ]),
     log,
   );
@@ -696,6 +703,7 @@ export async function runReplyLatencyUnderLoad(opts: ReplyLatencyOptions = {}, q
     name: 'reply-latency-under-load',
     description: `callback → send_msg latency at ${o.rate} msg/s beside 2 busy-loop processes vs the quiet figures of the same run`,
     busyProcesses: 2,
+    baselineUnderLoad,
     rate: o.rate,
     durationSec: o.durationSec,
     machine,

@@ -167,6 +167,8 @@ export function figuresOf(r: RunResults): Figure[] {
   }
   if (r.f) {
     const B = '(f) reply latency under load';
+    const base = r.f.baselineUnderLoad;
+    add({ id: 'f.baseline.p99', benchmark: B, label: 'no-DB receiver + 2 busy processes p99 (reference)', unit: 'ms', value: base.latencyMs.p99, dependsOnLoad: true });
     for (const x of r.f.results) {
       const who = `WeReply sync=${x.sync} + 2 busy processes`;
       add({ id: `f.${x.sync}.p99`, benchmark: B, label: `${who} p99`, unit: 'ms', value: x.latencyMs.p99, dependsOnLoad: true });
