@@ -11,12 +11,12 @@ export default defineConfig({
     chunkSizeWarningLimit: 1500,
     rolldownOptions: {
       output: {
+        // React in one long-cached vendor chunk. antd and ECharts are deliberately NOT grouped: one
+        // antd chunk (1 MB) made the login page download and parse every component of every page
+        // before its first paint; split by use, the first screen loads only what it renders, and
+        // ECharts arrives with the first chart (components/LazyEChart.tsx). Issue 12, point 5.
         codeSplitting: {
-          groups: [
-            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
-            { name: 'echarts', test: /node_modules[\\/](echarts|zrender)[\\/]/ },
-            { name: 'antd', test: /node_modules[\\/](antd|@ant-design|rc-[^\\/]+|@rc-component)[\\/]/ },
-          ],
+          groups: [{ name: 'react', test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ }],
         },
       },
     },

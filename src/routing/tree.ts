@@ -13,7 +13,7 @@
  */
 import { isWithinActiveHours } from '../rules/active-hours.js';
 import { KeywordIndex } from '../rules/keyword-index.js';
-import { normalizeKeyword, normalizeText } from '../rules/normalize.js';
+import { normalizeKeyword } from '../rules/normalize.js';
 import type { Condition, Group, RoutingContext, RoutingNode, RoutingTree, Servicer, Target } from './model.js';
 import { isTimeOfDay, isValidTimeZone } from './schedule.js';
 
@@ -125,7 +125,7 @@ function checkCondition(when: Condition, ctx: RoutingContext, matched: ReadonlyS
 /** Walks the tree for one conversation: the first branch that reaches a target, and why. */
 export function evaluateTree(tree: RoutingTree, ctx: RoutingContext): TreeEvaluation {
   const { index, words } = compile(tree);
-  const matched = new Set(index.matchedKeywords(normalizeText(ctx.text)).map((i) => words[i]!));
+  const matched = new Set(index.matchedKeywordsNormalizing(ctx.text).map((i) => words[i]!));
   const trace: NodeTrace[] = [];
   const walk = (nodes: readonly RoutingNode[], path: RoutingNode[]): { path: RoutingNode[]; target: Target } | null => {
     for (const node of nodes) {

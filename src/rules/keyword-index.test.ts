@@ -61,6 +61,21 @@ describe.each(Object.entries(build))('KeywordIndex (%s layout)', (_layout, make)
     );
   });
 
+  it('matchedKeywordsNormalizing(raw) equals matchedKeywords(normalizeText(raw)), order included', () => {
+    // Raw text mixes the alphabet with what normalisation folds: case, full width, runs of spaces, Σ/İ (reference path).
+    const rawScenario = fc.record({
+      keywords: fc.array(fc.array(fc.constantFrom('退', '货', 'a', 'b', ' ', 'σ'), { minLength: 1, maxLength: 4 }).map((a) => a.join('')), { maxLength: 10 }),
+      text: fc.array(fc.constantFrom('退', '货', 'a', 'A', 'ａ', 'Ｂ', 'b', ' ', '  ', '\u3000', '\t', 'Σ', 'σ', 'İ', '😊', '\ud83d'), { maxLength: 30 }).map((a) => a.join('')),
+    });
+    fc.assert(
+      fc.property(rawScenario, ({ keywords, text }) => {
+        const index = make(keywords.map(normalizeText));
+        expect(index.matchedKeywordsNormalizing(text)).toEqual(index.matchedKeywords(normalizeText(text)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('finds overlapping matches: 退货 and 货款 in 退货款', () => {
     const index = make(['退货', '货款', '退款']);
     expect(scanMatches(index, '退货款')).toEqual(['0@2', '1@3']);

@@ -23,6 +23,8 @@
  * the index itself compares code units exactly. Empty keywords never match.
  */
 
+import { FOLD_SLOW, FOLD_SPACE, foldTable, normalizeText } from './normalize.js';
+
 export interface KeywordIndexOptions {
   /**
    * Most bytes the dense DFA table may use (default 16 MiB; a 2,300-word dictionary needs ~6 MB). States past the budget fall back to
@@ -32,6 +34,10 @@ export interface KeywordIndexOptions {
 }
 
 const DEFAULT_DENSE_TABLE_BYTES = 16 * 1024 * 1024;
+
+/** In `normAlpha`: the code unit is white space / needs the reference normalisation. */
+const NORM_SPACE = -1;
+const NORM_SLOW = -2;
 
 export class KeywordIndex {
   /** Number of keywords the index was built from (indexes reported are into that array). */
@@ -56,6 +62,8 @@ export class KeywordIndex {
   /** Per-keyword stamp for de-duplicating in `matchedKeywords` without clearing a set each call. */
   private readonly seen: Uint32Array;
   private epoch = 0;
+  /** Built on the first `matchedKeywordsNormalizing` call (256 KiB). */
+  private normAlpha: Int32Array | undefined;
 
   private constructor(fields: {
     keywordCount: number;
@@ -227,7 +235,8 @@ export class KeywordIndex {
       this.edgeTarget.byteLength +
       this.outStart.byteLength +
       this.outKeyword.byteLength +
-      this.seen.byteLength
+      this.seen.byteLength +
+      (this.normAlpha?.byteLength ?? 0)
     );
   }
 
@@ -314,6 +323,72 @@ export class KeywordIndex {
       }
     }
     return found;
+  }
+
+  /**
+   * `matchedKeywords(normalizeText(raw))`, without building the normalised string: each code unit
+   * goes through the normalisation table (`foldTable`) inside the automaton's scan, and a run of
+   * white space steps the automaton once with a space (leading and trailing runs are skipped, as
+   * `normalizeText` trims them). A message with a character whose normalisation
+   * needs context (final sigma, İ, cased supplementary letters) is normalised the reference way first.
+   */
+  matchedKeywordsNormalizing(raw: string): number[] {
+    const norm = (this.normAlpha ??= this.buildNormAlpha());
+    const { dense, outStart, outKeyword, seen, denseLimit } = this;
+    const found: number[] = [];
+    let stamp = ++this.epoch;
+    if (stamp === 0xffffffff) {
+      seen.fill(0);
+      this.epoch = stamp = 1;
+    }
+    const n = raw.length;
+    const spaceA = this.alpha[0x20]!;
+    let s = 0;
+    let pendingSpace = false;
+    let i = 0;
+    while (i < n && norm[raw.charCodeAt(i)] === NORM_SPACE) i++; // leading white space is trimmed
+    for (; i < n; i++) {
+      let a = norm[raw.charCodeAt(i)]!;
+      if (a < 0) {
+        if (a === NORM_SPACE) {
+          pendingSpace = true;
+          continue;
+        }
+        return this.matchedKeywords(normalizeText(raw)); // NORM_SLOW
+      }
+      if (pendingSpace) {
+        // Step on the collapsed space first, then (next iteration) on this code unit.
+        pendingSpace = false;
+        i--;
+        a = spaceA;
+      }
+      const t = s < denseLimit ? dense[s + a]! : a === 0 ? 0 : this.sparseStep(s, a);
+      if (t >= 0) {
+        s = t;
+        continue;
+      }
+      s = ~t;
+      const state = this.stateOf(s);
+      for (let o = outStart[state]!, end = outStart[state + 1]!; o < end; o++) {
+        const k = outKeyword[o]!;
+        if (seen[k] !== stamp) {
+          seen[k] = stamp;
+          found.push(k);
+        }
+      }
+    }
+    return found;
+  }
+
+  /** Raw code unit → alphabet index of its normalised form, or NORM_SPACE / NORM_SLOW: one load per code unit in the fused scan. */
+  private buildNormAlpha(): Int32Array {
+    const fold = foldTable();
+    const t = new Int32Array(65536);
+    for (let c = 0; c < 65536; c++) {
+      const f = fold[c]!;
+      t[c] = f === FOLD_SPACE ? NORM_SPACE : f === FOLD_SLOW ? NORM_SLOW : this.alpha[f]!;
+    }
+    return t;
   }
 
   /** True as soon as any keyword occurs in `text` (stops at the first match). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeKeyword, normalizeText } from './normalize.js';
+import { normalizeKeyword, normalizeText, normalizeTextReference } from './normalize.js';
 
 /** Any UTF-16 code unit, lone surrogates included. */
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
@@ -97,5 +97,41 @@ describe('normalizeText', () => {
 
   it('normalises dictionary entries exactly like messages', () => {
     fc.assert(fc.property(message, (s) => normalizeKeyword(s) === normalizeText(s)));
+  });
+});
+
+describe('normalizeText (fast path) equals normalizeTextReference', () => {
+  /** Mixed text: CJK (incl. traditional), ASCII, full-width, every kind of space, emoji, astral CJK, cased scripts, lone surrogates. */
+  const anyChar = fc.oneof(
+    messageChar,
+    fc.integer({ min: 0x4e00, max: 0x9fff }).map((c) => String.fromCharCode(c)),
+    fc.constantFrom('們', '貨', '退貨', '發票', '會員', '運費'),
+    fc.integer({ min: 0x80, max: 0x24ff }).map((c) => String.fromCharCode(c)),
+    fc.integer({ min: 0xfe00, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+    fc.constantFrom('\ud83d', '\ude0a', '\ud801', '\udc00'),
+    codeUnit,
+  );
+
+  it('on random strings including CJK, full-width, emoji and surrogate pairs', () => {
+    fc.assert(fc.property(fc.string({ unit: anyChar, maxLength: 60 }), (s) => normalizeText(s) === normalizeTextReference(s)), { numRuns: 5000 });
+  });
+
+  it('on arbitrary code units', () => {
+    fc.assert(fc.property(fc.string({ unit: codeUnit, maxLength: 40 }), (s) => normalizeText(s) === normalizeTextReference(s)), { numRuns: 5000 });
+  });
+
+  it('on every single BMP code unit, alone and between a cased letter and a space', () => {
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [ch, `A${ch} b`, ` ${ch}${ch}\u3000Σ`]) {
+        if (normalizeText(s) !== normalizeTextReference(s)) throw new Error(`differs on U+${c.toString(16)} in ${JSON.stringify(s)}`);
+      }
+    }
+  });
+
+  it('returns the very same string when nothing changes', () => {
+    const s = '我想退货 请问运费多少😊';
+    expect(normalizeText(s)).toBe(s);
   });
 });

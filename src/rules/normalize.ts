@@ -17,6 +17,13 @@
  * folding above is the predictable subset customers actually produce with phone keyboards.
  *
  * Surrogate pairs (emoji, CJK extension B) are copied unchanged, never split; lone surrogates too.
+ *
+ * Two implementations with one meaning: `normalizeTextReference` is the definition (a direct pass
+ * plus native `toLowerCase()`); `normalizeText` is the fast path the pipeline uses — one lookup in a
+ * table built once (`FOLD`: width fold and lower case of every BMP code unit at once, or a marker for
+ * white space and for the few code units whose lower case depends on context or is not one code unit,
+ * which hand the message to the reference). A property test keeps the two equal. `foldCodeUnit`
+ * exposes the same table to `KeywordIndex.matchedKeywordsNormalizing`, which normalises inside its scan.
  */
 
 /** True for the code units `String.prototype.trim` treats as white space or line terminators. */
@@ -75,7 +82,7 @@ function fromCodeUnits(units: number[]): string {
  * Normalise a message for rule matching (see module comment). Idempotent. Returns `s` itself
  * (no allocation) when it is already normal, which is the common case for plain Chinese text.
  */
-export function normalizeText(s: string): string {
+export function normalizeTextReference(s: string): string {
   const n = s.length;
   const buf: number[] = [];
   let changed = false;
@@ -113,6 +120,95 @@ export function normalizeText(s: string): string {
   if (pendingSpace) changed = true; // trailing white space dropped
   const out = changed ? fromCodeUnits(buf) : s;
   return needsLower ? out.toLowerCase() : out;
+}
+
+// ------------------------------------------------------------------------------------ fast path
+
+/** Marker in FOLD: the code unit is white space (dropped at the ends, runs collapse to one space). */
+export const FOLD_SPACE = 0xffff;
+/**
+ * Marker in FOLD: the reference must handle this message (its lower case depends on context, like
+ * final sigma Σ, or is not a single code unit, like İ; or it is a high surrogate of a plane with cased
+ * letters, like Deseret). U+FFFF itself is a non-character and U+FFFE too; both map through the
+ * reference, which leaves them unchanged.
+ */
+export const FOLD_SLOW = 0xfffe;
+
+let FOLD: Uint16Array | undefined;
+
+/** The table: every BMP code unit → its normalised code unit, or FOLD_SPACE / FOLD_SLOW. Built once (~65k one-character lower-casings, a few ms). */
+function buildFold(): Uint16Array {
+  const t = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) {
+      // Surrogates are copied; a high surrogate of a plane with case hands over to the reference.
+      t[c] = mayHaveLowerCase(c) ? FOLD_SLOW : c;
+      continue;
+    }
+    if (isSpace(c)) {
+      t[c] = FOLD_SPACE;
+      continue;
+    }
+    const w = c >= 0xff01 && c <= 0xff5e ? c - 0xfee0 : c;
+    const lower = String.fromCharCode(w).toLowerCase();
+    // The reference lower-cases only when some character may have case; a code unit it considers
+    // caseless but that does change would make the result depend on its neighbours: slow path.
+    const caseless = w < 0x80 ? !(w >= 0x41 && w <= 0x5a) : !mayHaveLowerCase(w);
+    if (lower.length !== 1 || w === 0x3a3 || (caseless && lower.charCodeAt(0) !== w)) t[c] = FOLD_SLOW;
+    else t[c] = lower.charCodeAt(0);
+  }
+  t[0xfffe] = FOLD_SLOW;
+  t[0xffff] = FOLD_SLOW;
+  return t;
+}
+
+/** The fold table (see FOLD_SPACE / FOLD_SLOW); built on first use. */
+export function foldTable(): Uint16Array {
+  return (FOLD ??= buildFold());
+}
+
+/**
+ * Normalise a message for rule matching (see module comment); same result as
+ * `normalizeTextReference`, faster. Returns `s` itself (no allocation) when it is already normal,
+ * which is the common case for plain Chinese text: the first loop only reads.
+ */
+export function normalizeText(s: string): string {
+  const fold = (FOLD ??= buildFold());
+  const n = s.length;
+  let start = 0;
+  while (start < n && fold[s.charCodeAt(start)] === FOLD_SPACE) start++; // leading white space
+  // The longest run from `start` that is already normal (single ASCII spaces between words allowed).
+  let i = start;
+  let prevSpace = false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const f = fold[c]!;
+    if (f === c) prevSpace = false;
+    else if (c === 0x20 && !prevSpace) prevSpace = true;
+    else break;
+  }
+  if (i === n) {
+    if (prevSpace) return s.slice(start, n - 1); // one trailing space
+    return start === 0 ? s : s.slice(start);
+  }
+  // Build the whole result in one array (one flat string: a concatenation `head + rest` would be a
+  // cons string, which every later charCodeAt — the keyword scan — pays an indirection for).
+  const buf: number[] = [];
+  let pendingSpace = false;
+  for (i = start; i < n; i++) {
+    const f = fold[s.charCodeAt(i)]!;
+    if (f === FOLD_SPACE) {
+      pendingSpace = true;
+      continue;
+    }
+    if (f === FOLD_SLOW) return normalizeTextReference(s);
+    if (pendingSpace) {
+      buf.push(0x20);
+      pendingSpace = false;
+    }
+    buf.push(f);
+  }
+  return fromCodeUnits(buf);
 }
 
 /** Normalise a dictionary entry (keyword) — exactly what `normalizeText` does to messages, so both sides agree. */

@@ -97,6 +97,11 @@ async function whoIs(token: string): Promise<Me> {
   return ADMIN;
 }
 
+/** Whether a token is saved from an earlier visit (App.tsx then fetches the console while it is checked). */
+export function hasStoredToken(): boolean {
+  return storedToken() !== null;
+}
+
 function storedToken(): string | null {
   try {
     return sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY);

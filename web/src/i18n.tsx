@@ -54,7 +54,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   if (typeof document !== 'undefined') document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
   return (
     <I18nContext.Provider value={value}>
-      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: '#07c160', borderRadius: 6, motion: !reducedMotion } }}>
+      <ConfigProvider locale={lang === 'zh' ? zhCN : enUS} theme={{ zeroRuntime: true, token: { colorPrimary: '#07c160', borderRadius: 6, motion: !reducedMotion } }}>
         <AntApp>{children}</AntApp>
       </ConfigProvider>
     </I18nContext.Provider>

@@ -9,7 +9,7 @@ import { CommentOutlined, QrcodeOutlined } from '@ant-design/icons';
 import { api, ApiError } from '../api';
 import { useAuth } from '../auth';
 import { useI18n } from '../i18n';
-import { LangSwitch } from '../App';
+import { LangSwitch } from '../components/LangSwitch';
 
 interface Methods {
   password: boolean;

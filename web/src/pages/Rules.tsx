@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router';
 import { App as AntApp, Button, Card, Input, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { del, get, patch } from '../api';
-import { EChart } from '../components/EChart';
+import { EChart } from '../components/LazyEChart';
 import { useI18n } from '../i18n';
 import { useAuth } from '../auth';
 

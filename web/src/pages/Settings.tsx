@@ -4,7 +4,7 @@ import { Alert, App as AntApp, Button, Card, Col, Descriptions, Form, Input, Inp
 import { ApiOutlined, ReloadOutlined } from '@ant-design/icons';
 import { get, post, put } from '../api';
 import { useAuth } from '../auth';
-import { EChart } from '../components/EChart';
+import { EChart } from '../components/LazyEChart';
 import { useI18n } from '../i18n';
 import { MyPasswordCard, OperatorsCard } from './settings/Operators';
 import { DeskSettings } from './settings/Desks';
