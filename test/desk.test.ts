@@ -194,6 +194,25 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     await eventually(() => sentTo('wm_wecom1').includes('在的，我来处理'), 10_000, 'sent by the mock');
   });
 
+  it('taken over, then the servicer writes from the WeCom client before the customer does: WeCom gave the session to the servicer, so the conversation is on the WeCom desk again and the agent is refused up front', async () => {
+    const [b1] = s.mock.credentials.servicers[KF_B]!;
+    await s.mock.customerSays({ open_kfid: KF_B, external_userid: 'wm_back', text: '转人工' });
+    const id = await convId('wm_back');
+    await eventually(() => s.mock.sessionInfo(KF_B, 'wm_back').service_state === 3, 10_000, 'with a servicer in WeCom');
+    await eventually(async () => (await outboxRows(id)).every((r) => r.status === 'sent'), 10_000, 'outbox drained');
+    expect((await s.api('POST', `/api/conversations/${id}/desk`, { action: 'take_over' }, tok.agent1)).status).toBe(200);
+    expect((await conv('wm_back'))!.desk).toBe('wereply');
+    // In the ended session the servicer writes from the WeCom client: WeCom re-opens it as state 3 with them.
+    await s.mock.servicerSays({ open_kfid: KF_B, external_userid: 'wm_back', servicer_userid: b1!, text: '您好，我继续为您处理' });
+    expect(s.mock.sessionInfo(KF_B, 'wm_back').service_state).toBe(3);
+    await eventually(async () => (await conv('wm_back'))?.service_state === 3, 10_000, 'WeReply saw the servicer write');
+    expect(await conv('wm_back')).toMatchObject({ desk: 'wecom', servicer_userid: b1 });
+    expect(await options(id)).toMatchObject({ desk: 'wecom', holder: { servicer_userid: b1 }, can_reply: false });
+    const refused = await s.api('POST', `/api/conversations/${id}/messages`, { text: '我来处理' }, tok.agent1);
+    expect(refused.status).toBe(409);
+    expect(refused.body.reason_code).toBe('session_with_servicer');
+  });
+
   it('two agents taking over at once: exactly one wins, WeCom is asked once', async () => {
     await s.mock.customerSays({ open_kfid: KF_B, external_userid: 'wm_race', text: '转人工' });
     const id = await convId('wm_race');

@@ -97,12 +97,8 @@ async function whoIs(token: string): Promise<Me> {
   return ADMIN;
 }
 
-/** Whether a token is saved from an earlier visit (App.tsx then fetches the console while it is checked). */
-export function hasStoredToken(): boolean {
-  return storedToken() !== null;
-}
-
-function storedToken(): string | null {
+/** The token saved from an earlier visit, if any (also used to request the first screen's data early). */
+export function storedToken(): string | null {
   try {
     return sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY);
   } catch {
@@ -135,14 +131,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setOnUnauthorized(logout);
     const saved = storedToken();
     if (!saved) return setChecking(false);
+    // The console shows at once with the saved token (App.tsx already fetches the first screen's code
+    // and data): waiting for /api/me first put a whole round trip before the first paint. Until it
+    // answers, `me` is null (nothing needs a permission yet); a token it refuses signs out.
+    setApiToken(saved);
+    setToken(saved);
+    setChecking(false);
     whoIs(saved)
-      .then((who) => {
-        setApiToken(saved);
-        setToken(saved);
-        setMe(who);
-      })
-      .catch(() => logout())
-      .finally(() => setChecking(false));
+      .then(setMe)
+      .catch(() => logout());
   }, [logout]);
 
   const login = useCallback(async (t: string, remember: boolean) => {

@@ -6,6 +6,7 @@ import { del, get, patch } from '../api';
 import { EChart } from '../components/LazyEChart';
 import { useI18n } from '../i18n';
 import { useAuth } from '../auth';
+import { prefetched } from '../prefetch';
 
 export interface Rule {
   id: number;
@@ -50,7 +51,7 @@ export default function RulesPage() {
   const [kind, setKind] = useState<string>('all');
 
   const load = () =>
-    get<Rule[]>('/api/rules')
+    prefetched('/api/rules', () => get<Rule[]>('/api/rules'))
       .then(setRules)
       .catch((e) => message.error(e.message));
   useEffect(() => {
