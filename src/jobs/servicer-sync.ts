@@ -182,10 +182,14 @@ export async function syncServicers(client: ServicerListSource, db: Kysely<Datab
     }
     await saveServicerDepartments(trx, departments, now);
     if (!canMarkDeparted) return;
+    const pulled = new Set(accounts);
     for (const row of rows) {
       if (listed.has(row.userid) || row.status === 'departed') continue;
+      const recorded = parseList(row.open_kfids);
       // Recorded on an account with a department not expanded: they may be in it.
-      if (parseList(row.open_kfids).some((k) => unknownAccounts.has(k))) continue;
+      if (recorded.some((k) => unknownAccounts.has(k))) continue;
+      // Recorded (while the lists were being pulled) on an account this sync did not pull: not judged now.
+      if (recorded.some((k) => !pulled.has(k))) continue;
       await trx.updateTable('servicers').set({ status: 'departed', receiving: 0, open_kfids: '[]', updated_at: now }).where('userid', '=', row.userid).execute();
       result.departed.push(row.userid);
     }
