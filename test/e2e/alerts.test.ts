@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleBrowser, openConsoleBrowser, openTokenSignIn, STEP } from './browser.js';
+import { type ConsoleBrowser, openConsoleBrowser, signInWithToken, STEP } from './browser.js';
 import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
 
 const KF = 'wkMockKf0001';
@@ -36,9 +36,7 @@ describe('alerts in the console (Chromium)', () => {
 
   it('the badge shows the open alert; the page lists it with the servicer; acknowledging clears the badge', async () => {
     await page.goto(`${stack.url}/login`);
-    await openTokenSignIn(page);
-    await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await signInWithToken(page, ADMIN_TOKEN);
     const badge = page.getByTestId('alerts-badge');
     await badge.getByText('1').first().waitFor();
     await page.getByTestId('nav-alerts').click();

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleBrowser, openConsoleBrowser, openTokenSignIn, STEP } from './browser.js';
+import { type ConsoleBrowser, openConsoleBrowser, signInWithToken, STEP } from './browser.js';
 import { ADMIN_TOKEN, startStack, type Stack } from '../stack.js';
 
 let stack: Stack;
@@ -61,9 +61,7 @@ describe('compliance pages in Chromium', () => {
 
   it('shows the library with counts per category and filters', async () => {
     await page.goto(`${stack.url}/`);
-    await openTokenSignIn(page);
-    await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await signInWithToken(page, ADMIN_TOKEN);
     await page.getByRole('menuitem', { name: '合规词库' }).click();
     const counts = page.getByTestId('category-counts');
     await counts.getByRole('button', { name: /绝对化用语/ }).waitFor();
@@ -197,9 +195,7 @@ describe('compliance pages in Chromium', () => {
 
   it('an analyst reads both pages but gets no write controls', async () => {
     await page.getByRole('button', { name: '退出' }).click();
-    await openTokenSignIn(page);
-    await page.getByLabel('访问令牌').fill(analystToken);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await signInWithToken(page, analystToken);
     await page.getByTestId('whoami').getByText('运营小周').waitFor();
     await page.getByRole('menuitem', { name: '合规词库' }).click();
     await page.getByText('您的角色只能查看词库').waitFor();

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleBrowser, openConsoleBrowser, openTokenSignIn, STEP } from './browser.js';
+import { type ConsoleBrowser, openConsoleBrowser, openTokenSignIn, signInWithToken, STEP } from './browser.js';
 import { seedDemo } from '../../src/cli/demo-seed.js';
 import { saveServicerDepartments } from '../../src/store/routing-repo.js';
 import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
@@ -76,9 +76,7 @@ describe('web console in Chromium', () => {
     await page.goto(`${stack.url}/`);
     await page.getByLabel('密码', { exact: true }).waitFor(); // 账号密码 first; tokens are the secondary tab
     await shot('login');
-    await openTokenSignIn(page);
-    await page.getByLabel('访问令牌').fill('wrong-token');
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await signInWithToken(page, 'wrong-token');
     await page.getByText('令牌不正确').waitFor();
     await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: /登\s*录/ }).click();

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COMPLAINT_PHRASES } from '../../src/routing/model.js';
 import { saveRouting } from '../../src/store/routing-repo.js';
 import { ADMIN_TOKEN, eventually, startStack, type Stack } from '../stack.js';
-import { type ConsoleBrowser, openConsoleBrowser, STEP } from './browser.js';
+import { type ConsoleBrowser, openConsoleBrowser, signInWithToken, STEP } from './browser.js';
 
 const KF_A = 'wkMockKfDeskA';
 const KF_B = 'wkMockKfDeskB';
@@ -19,14 +19,6 @@ let stack: Stack;
 let browser: ConsoleBrowser;
 let page: Page;
 let token = '';
-
-/** The login page's token field (behind an "API 令牌" tab where the page offers other ways to sign in). */
-async function tokenSignIn(): Promise<void> {
-  const tab = page.getByRole('tab', { name: 'API 令牌' });
-  await page.getByLabel('访问令牌').or(tab).first().waitFor();
-  if (await tab.isVisible()) await tab.click();
-  await page.getByLabel('访问令牌').waitFor();
-}
 
 describe('desks in the console (Chromium)', () => {
   beforeAll(async () => {
@@ -64,9 +56,7 @@ describe('desks in the console (Chromium)', () => {
 
   it('WeReply desk: the agent goes 在线, gets the 转人工 and answers in the inbox; it goes out via the mock', async () => {
     await page.goto(`${stack.url}/`);
-    await tokenSignIn();
-    await page.getByLabel('访问令牌').fill(token);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await signInWithToken(page, token);
     await page.getByTestId('whoami').getByText('小王').waitFor();
     await page.getByTestId('presence').click();
     await page.getByTestId('presence').getByText('在线').waitFor();
@@ -120,9 +110,7 @@ describe('desks in the console (Chromium)', () => {
 
   it('settings: the admin sets a kf account to the WeReply desk (接待方式)', async () => {
     await page.getByRole('button', { name: '退出' }).click();
-    await tokenSignIn();
-    await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await signInWithToken(page, ADMIN_TOKEN);
     await page.getByRole('menuitem', { name: '设置' }).click();
     const card = page.getByTestId('desk-settings');
     await card.getByText(KF_B).waitFor();

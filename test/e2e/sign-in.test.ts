@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleBrowser, openConsoleBrowser, openTokenSignIn, STEP } from './browser.js';
+import { type ConsoleBrowser, openConsoleBrowser, signInWithToken, STEP } from './browser.js';
 import { ADMIN_TOKEN, startStack, type Stack } from '../stack.js';
 
 let stack: Stack;
@@ -39,9 +39,7 @@ describe('signing in as oneself in Chromium', () => {
   it('the admin sets a password in Settings → 账号; the agent signs in with it (a wrong one is refused)', async () => {
     await page.goto(`${stack.url}/`);
     await page.getByTestId('wecom-login').waitFor(); // WeCom sign-in is configured: offered first
-    await openTokenSignIn(page);
-    await page.getByLabel('访问令牌').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await signInWithToken(page, ADMIN_TOKEN);
     await page.getByRole('menuitem', { name: '设置' }).click();
     const ops = page.getByTestId('operators');
     await ops.getByText('mock_servicer_1a').waitFor();
