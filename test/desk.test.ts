@@ -335,4 +335,20 @@ describe.each(ENGINES)('desks on %s', (engine) => {
     // wm_desk1 was answered at the WeReply desk: its record says so whatever the configuration now.
     expect((await conv('wm_desk1'))!.desk).toBe('wereply');
   });
+  it('WeReply desk: an agent whose servicer leaves (离职) loses the conversation to an agent still here, recorded; the session stays with the API', async () => {
+    const [a1, a2] = s.mock.credentials.servicers[KF_A]!;
+    await online('agent1', 'away');
+    await online('agent2');
+    await s.mock.customerSays({ open_kfid: KF_A, external_userid: 'wm_leaver', text: '转人工' });
+    const id = await convId('wm_leaver');
+    await eventually(() => assignedTo('wm_leaver', a2!), 10_000, 'assigned to agent2');
+    await online('agent1');
+    const left = await s.api('PATCH', `/api/servicers/${a2}`, { status: 'departed' });
+    expect(left.status).toBe(200);
+    await eventually(() => assignedTo('wm_leaver', a1!), 10_000, 'routed again to agent1');
+    expect(s.mock.sessionInfo(KF_A, 'wm_leaver').service_state).toBe(1);
+    const reassigned = await db().selectFrom('assignments').select(['servicer_userid', 'reason']).where('conversation_id', '=', id).where('kind', '=', 'reassigned').execute();
+    expect(reassigned).toEqual([{ servicer_userid: a2, reason: expect.stringContaining('离职') }]);
+    expect((await options(id, 'agent1'))).toMatchObject({ desk: 'wereply', holder: { servicer_userid: a1 }, can_reply: true });
+  });
 });

@@ -230,15 +230,35 @@ export async function customerAttributes(store: Store, externalUserid: string): 
   return { customerTags: row ? (JSON.parse(row.tags) as string[]) : [], ...(row?.timezone ? { customerTimezone: row.timezone } : {}) };
 }
 
-/** A servicer left (离职): their open sessions are routed again, and the reassignment recorded. */
+/**
+ * A servicer left (离职): their open sessions are routed again, and the reassignment recorded — in
+ * the WeCom client (state 3) and at the WeReply desk (held by their operator, state 0/1: the holder
+ * is cleared first, so routing chooses among the agents still here). A WeReply-desk conversation
+ * whose session has ended only loses its holder: the customer's next message is routed afresh.
+ */
 export async function reassignDeparted(store: Store, userids: string[], waitingMessage: string, now = Date.now()): Promise<number> {
   if (userids.length === 0) return 0;
   return store.write(async (trx) => {
-    const open = await trx.selectFrom('conversations').select(['id', 'servicer_userid']).where('service_state', '=', 3).where('servicer_userid', 'in', userids).orderBy('id').execute();
-    for (const c of open) {
-      await trx.insertInto('assignments').values({ conversation_id: Number(c.id), servicer_userid: c.servicer_userid, kind: 'reassigned', reason: `servicer ${c.servicer_userid} left (离职): routed again`, trace: null, follow_up: 0, created_at: now }).execute();
+    const inWeCom = await trx.selectFrom('conversations').select(['id', 'servicer_userid']).where('service_state', '=', 3).where('servicer_userid', 'in', userids).orderBy('id').execute();
+    const atDesk = await trx
+      .selectFrom('conversations')
+      .select(['id', 'servicer_userid', 'service_state'])
+      .where('desk', '=', 'wereply')
+      .where((eb) => eb.or([eb('service_state', 'is', null), eb('service_state', '!=', 3)]))
+      .where('servicer_userid', 'in', userids)
+      .orderBy('id')
+      .execute();
+    const record = (id: number, servicer: string | null, reason: string) =>
+      trx.insertInto('assignments').values({ conversation_id: id, servicer_userid: servicer, kind: 'reassigned', reason, trace: null, follow_up: 0, created_at: now }).execute();
+    for (const c of inWeCom) await record(Number(c.id), c.servicer_userid, `servicer ${c.servicer_userid} left (离职): routed again`);
+    const reroute = inWeCom.map((c) => Number(c.id));
+    for (const c of atDesk) {
+      const open = c.service_state === 0 || c.service_state === 1;
+      await trx.updateTable('conversations').set({ servicer_userid: null, waiting_since: open ? now : null, updated_at: now }).where('id', '=', Number(c.id)).execute();
+      await record(Number(c.id), c.servicer_userid, `WeReply agent ${c.servicer_userid} left (离职): ${open ? 'routed again' : 'released (the session has ended)'}`);
+      if (open) reroute.push(Number(c.id));
     }
-    const ids = await enqueueReassignments(trx, open.map((c) => Number(c.id)), `servicer left (离职)`, waitingMessage, now);
+    const ids = await enqueueReassignments(trx, reroute, `servicer left (离职)`, waitingMessage, now);
     return ids.length;
   });
 }
