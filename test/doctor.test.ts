@@ -35,6 +35,22 @@ describe('wereply doctor', () => {
     expect(byName(checks, 'callback URL')!.detail).toMatch(/answered WeCom's signed verification/);
   });
 
+  it('with WECOM_AGENT_ID: names the 可信域名 WeCom needs for 扫码登录, and fails without WEREPLY_PUBLIC_URL or over plain http', async () => {
+    const { WEREPLY_PUBLIC_URL: _unset, ...withoutUrl } = env;
+    const missing = byName(await runDoctor({ ...withoutUrl, WECOM_AGENT_ID: '1000002' }), 'sign-in with WeCom')!;
+    expect(missing.ok).toBe(false);
+    expect(missing.fix).toMatch(/WEREPLY_PUBLIC_URL/);
+    const plain = byName(await runDoctor({ ...env, WECOM_AGENT_ID: '1000002' }), 'sign-in with WeCom')!;
+    expect(plain.ok).toBe(false); // the stack serves http://127.0.0.1:…
+    expect(plain.detail).toContain(`${new URL(s.url).host}`);
+    expect(plain.fix).toMatch(/HTTPS/);
+    // An https address on this machine (nothing listens there: only the callback check fails; no outside host is called).
+    const https = byName(await runDoctor({ ...env, WECOM_AGENT_ID: '1000002', WEREPLY_PUBLIC_URL: 'https://127.0.0.1:9' }), 'sign-in with WeCom')!;
+    expect(https).toMatchObject({ ok: true, detail: expect.stringContaining('可信域名 must be 127.0.0.1:9') });
+    // Without WECOM_AGENT_ID there is no such check (sign-in with WeCom is off).
+    expect(byName(await runDoctor(env), 'sign-in with WeCom')).toBeUndefined();
+  });
+
   it('explains 40013 (CorpID) and 40001 (secret) from gettoken, and exits 1 from the CLI', async () => {
     const corp = byName(await runDoctor({ ...env, WECOM_CORP_ID: 'ww_wrong' }), 'gettoken')!;
     expect(corp.ok).toBe(false);

@@ -50,8 +50,29 @@ export async function runDoctor(env: NodeJS.ProcessEnv = process.env): Promise<C
   await checkDatabase(config, add);
   await checkCallbackUrl(env.WEREPLY_PUBLIC_URL, wecom, add);
   await checkWeComApi(wecom, add);
+  if (wecom.agentId !== undefined) add(checkWeComSignIn(config.publicUrl, wecom.agentId));
   if (config.redisUrl) await checkRedis(config.redisUrl, add);
   return checks;
+}
+
+/**
+ * 企业微信扫码登录 (only when WECOM_AGENT_ID is set): WeCom sends the browser back to
+ * <WEREPLY_PUBLIC_URL>/api/sessions/wecom/callback, and only to a host that is the app's 可信域名.
+ * WeCom offers no API to read that setting, so the check names the host to enter there.
+ */
+function checkWeComSignIn(publicUrl: string | undefined, agentId: string): Check {
+  const name = 'sign-in with WeCom';
+  if (!publicUrl) {
+    return { name, ok: false, detail: `WECOM_AGENT_ID ${agentId} is set but WEREPLY_PUBLIC_URL is not: WeCom has no address to send people back to after 扫码登录`, fix: 'set WEREPLY_PUBLIC_URL=https://<your-host> (the console address people use), or unset WECOM_AGENT_ID to hide the button' };
+  }
+  const host = new URL(publicUrl).host;
+  const plain = publicUrl.startsWith('http://');
+  return {
+    name,
+    ok: !plain,
+    detail: `WeCom returns to ${publicUrl}/api/sessions/wecom/callback (app ${agentId}): in the WeCom admin, 应用管理 → the app → 企业微信授权登录 / 网页授权及JS-SDK, the 可信域名 must be ${host}`,
+    ...(plain ? { fix: 'serve the console over HTTPS (README → Reverse proxy) and set WEREPLY_PUBLIC_URL to its https:// address: the session cookie and the code travel through this URL' } : {}),
+  };
 }
 
 async function checkDatabase(config: Config, add: (c: Check) => void): Promise<void> {
