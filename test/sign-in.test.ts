@@ -4,21 +4,14 @@
  * and 企业微信扫码登录 end to end (start → the mock's page → callback → hand-over → session), with
  * replayed states, reused codes, outsiders and missing configuration refused.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { foldName } from '../src/operators/names.js';
 import { ENGINES, startStack, type Stack } from './stack.js';
+import { freePort } from './child.js';
 
 const STRONG = 'plum tea at seven';
 const STRONG2 = 'river stones sing 42';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A stack whose WEREPLY_PUBLIC_URL is its own address, with the mock's AgentId (unless `agentId: false`). */
 async function signInStack(engine: (typeof ENGINES)[number], agentId = true): Promise<Stack> {

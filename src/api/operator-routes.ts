@@ -29,8 +29,11 @@ const operatorSchema = {
 
 /** The columns operatorJson shows. */
 const OPERATOR_COLUMNS = ['id', 'name', 'role', 'servicer_userid', 'disabled', 'created_at', 'password_hash', 'password_set_at'] as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
 
 export async function operatorRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  /** The operator as it is now (after a change), in the columns the API shows. */
+  const operatorRow = (id: number) => s.store.db.selectFrom('operators').select(OPERATOR_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow();
   app.get(
     '/api/me',
     {
@@ -97,7 +100,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       schema: {
         tags: ['operators'],
         summary: 'Change an operator’s role, or disable their token',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
+        params: idParams,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -119,7 +122,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       // Disabled: signed out everywhere. Disabled or new role: open live streams end now (they would keep the old rights).
       if (disabled) await deleteOperatorSessions(s.store.db, req.params.id);
       if (disabled || (role && role !== before?.role)) s.streams.endFor(req.params.id, disabled ? 'your account was disabled' : 'your role changed: reconnect to get what your new role may see');
-      return operatorJson(await s.store.db.selectFrom('operators').select(OPERATOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirstOrThrow());
+      return operatorJson(await operatorRow(req.params.id));
     },
   );
   app.post<{ Params: { id: number } }>(
@@ -129,7 +132,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       schema: {
         tags: ['operators'],
         summary: 'Rotate an operator’s token: a new one (shown once); the old one, every session signed in with it and its live streams stop working at once',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
+        params: idParams,
         response: { 200: { type: 'object', properties: { ...operatorSchema.properties, token: { type: 'string' } } } },
       },
     },
@@ -139,7 +142,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       if (Number(res.numUpdatedRows) === 0) throw new ApiError(404, `operator ${req.params.id} does not exist`);
       await deleteOperatorSessions(s.store.db, req.params.id);
       s.streams.endFor(req.params.id, 'your token was replaced: sign in with the new one');
-      return { ...operatorJson(await s.store.db.selectFrom('operators').select(OPERATOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirstOrThrow()), token };
+      return { ...operatorJson(await operatorRow(req.params.id)), token };
     },
   );
 
@@ -151,7 +154,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       schema: {
         tags: ['operators'],
         summary: `Set an operator’s password (at least ${MIN_PASSWORD_LENGTH} characters, not a well-known one): they may then sign in with name and password. Every session of theirs ends`,
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
+        params: idParams,
         body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password: passwordBody } },
         response: { 200: operatorSchema },
       },
@@ -164,7 +167,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       await setPasswordHash(s.store.db, op.id, await hashPassword(req.body.password), Date.now());
       await deleteOperatorSessions(s.store.db, op.id);
       s.streams.endFor(op.id, 'your password was changed by an admin: sign in again');
-      return operatorJson(await s.store.db.selectFrom('operators').select(OPERATOR_COLUMNS).where('id', '=', op.id).executeTakeFirstOrThrow());
+      return operatorJson(await operatorRow(op.id));
     },
   );
 
@@ -175,7 +178,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       schema: {
         tags: ['operators'],
         summary: 'Clear an operator’s password: no more password sign-in (tokens and WeCom still work). Every session of theirs ends',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
+        params: idParams,
         response: { 200: operatorSchema },
       },
     },
@@ -183,7 +186,7 @@ export async function operatorRoutes(app: FastifyInstance, s: Services): Promise
       if (!(await setPasswordHash(s.store.db, req.params.id, null, Date.now()))) throw new ApiError(404, `operator ${req.params.id} does not exist`);
       await deleteOperatorSessions(s.store.db, req.params.id);
       s.streams.endFor(req.params.id, 'your password was cleared by an admin: sign in again');
-      return operatorJson(await s.store.db.selectFrom('operators').select(OPERATOR_COLUMNS).where('id', '=', req.params.id).executeTakeFirstOrThrow());
+      return operatorJson(await operatorRow(req.params.id));
     },
   );
 

@@ -2,23 +2,16 @@
  * Signing in as oneself in Chromium: with a password an admin set in Settings → 账号, and with the
  * mock WeCom's 扫码 page (企业微信扫码登录) — start, "scan" as the member, back to the console signed in.
  */
-import net from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsoleBrowser, openConsoleBrowser, signInWithToken, STEP } from './browser.js';
 import { ADMIN_TOKEN, startStack, type Stack } from '../stack.js';
+import { freePort } from '../child.js';
 
 let stack: Stack;
 let browser: ConsoleBrowser;
 let page: Page;
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('signing in as oneself in Chromium', () => {
   beforeAll(async () => {
